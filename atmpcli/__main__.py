@@ -1,0 +1,3 @@
+from atmpcli.cli import main
+
+main()

@@ -1,0 +1,126 @@
+"""The base-case comparison of a scenario's strategies: one row per strategy, stable columns.
+
+Columns (documented in docs/output-format.md; numbers are never rounded here):
+``strategy, label, comparator, cost, cost_<component>..., qalys, life_years, cost_undiscounted,
+qalys_undiscounted, life_years_undiscounted, [responder_fraction, responders,] effect, status, reference,
+inc_cost, inc_effect, icer, inc_cost_vs_comparator, inc_effect_vs_comparator, icer_vs_comparator,
+nmb_<wtp>..., nhb_<wtp>...``
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from atmpcli.analysis.icer import IncrementalAnalysis, incremental_analysis
+from atmpcli.model.evaluate import StrategyOutcome, evaluate
+from atmpcli.scenario.compile import Scenario
+
+
+@dataclass
+class Comparison:
+    scenario: Scenario
+    outcomes: list[StrategyOutcome]
+    incremental: IncrementalAnalysis
+    wtp: list[float]
+    per: str  # "person" or "cohort"
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def effect_name(self) -> str:
+        return self.scenario.settings.effect
+
+    def best_at(self, wtp: float) -> str:
+        """The strategy with the highest net monetary benefit at ``wtp``."""
+        return max(self.rows, key=lambda r: r[wtp_column("nmb", wtp)])["strategy"]
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+
+def wtp_column(prefix: str, wtp: float) -> str:
+    return f"{prefix}_{wtp:.15g}"
+
+
+def compare(scenario: Scenario, wtp: Sequence[float] | None = None, per: str = "person") -> Comparison:
+    """Evaluate the base case of every strategy and run the incremental analysis."""
+    outcomes = evaluate(scenario)
+    return comparison_from_outcomes(scenario, outcomes, wtp, per)
+
+
+def comparison_from_outcomes(
+    scenario: Scenario, outcomes: list[StrategyOutcome], wtp: Sequence[float] | None = None, per: str = "person"
+) -> Comparison:
+    settings = scenario.settings
+    thresholds = list(wtp) if wtp is not None else list(settings.wtp)
+    scale = settings.cohort_size if per == "cohort" else 1.0
+
+    def first(a: np.ndarray | None) -> float:
+        return math.nan if a is None else float(a[0]) * scale
+
+    names = [o.strategy for o in outcomes]
+    effect_key = settings.effect
+    effects = [first(getattr(o, effect_key)) for o in outcomes]
+    costs = [first(o.cost) for o in outcomes]
+    inc = incremental_analysis(names, costs, effects)
+    comp = names.index(scenario.comparator)
+    with_response = scenario.has_response
+
+    columns = ["strategy", "label", "comparator", "cost"]
+    columns += [f"cost_{c}" for c in scenario.cost_components]
+    columns += ["qalys", "life_years", "cost_undiscounted", "qalys_undiscounted", "life_years_undiscounted"]
+    if with_response:
+        columns += ["responder_fraction", "responders"]
+    columns += [
+        "effect",
+        "status",
+        "reference",
+        "inc_cost",
+        "inc_effect",
+        "icer",
+        "inc_cost_vs_comparator",
+        "inc_effect_vs_comparator",
+        "icer_vs_comparator",
+    ]
+    columns += [wtp_column("nmb", w) for w in thresholds] + [wtp_column("nhb", w) for w in thresholds]
+
+    rows = []
+    for k, o in enumerate(outcomes):
+        strat = scenario.strategies[k]
+        row: dict[str, Any] = {"strategy": o.strategy, "label": strat.label, "comparator": k == comp, "cost": costs[k]}
+        for c in scenario.cost_components:
+            row[f"cost_{c}"] = first(o.costs[c])
+        row.update(
+            qalys=first(o.qalys),
+            life_years=first(o.life_years),
+            cost_undiscounted=first(o.cost_undiscounted),
+            qalys_undiscounted=first(o.qalys_undiscounted),
+            life_years_undiscounted=first(o.life_years_undiscounted),
+        )
+        if with_response:
+            fraction = float(o.responders[0]) if o.responders is not None else math.nan
+            row.update(responder_fraction=fraction, responders=fraction * settings.cohort_size)
+        d_cost, d_eff = costs[k] - costs[comp], effects[k] - effects[comp]
+        row.update(
+            effect=effects[k],
+            status=inc.status[k],
+            reference=inc.reference[k],
+            inc_cost=float(inc.inc_cost[k]),
+            inc_effect=float(inc.inc_effect[k]),
+            icer=float(inc.icer[k]),
+            inc_cost_vs_comparator=d_cost if k != comp else math.nan,
+            inc_effect_vs_comparator=d_eff if k != comp else math.nan,
+            icer_vs_comparator=d_cost / d_eff if k != comp and d_eff != 0 else math.nan,
+        )
+        for w in thresholds:
+            row[wtp_column("nmb", w)] = w * effects[k] - costs[k]
+            row[wtp_column("nhb", w)] = effects[k] - costs[k] / w
+        rows.append(row)
+    return Comparison(scenario, outcomes, inc, thresholds, per, columns, rows)

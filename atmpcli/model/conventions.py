@@ -1,0 +1,68 @@
+"""Counting conventions, within-cycle corrections and discounting as one weight per time point.
+
+The cohort is observed at time points t = 0..n (t = 0 is the starting distribution, t = k the state
+after cycle k). A method gives each time point a weight; discounting multiplies it. Totals are then
+``sum_t weight_t * reward_t``. See docs/methods.md for the formulas and their sources.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+METHODS = ("beginning", "end", "life-table", "half-cycle", "trapezoid", "none", "simpson", "simpson-darth")
+
+
+def correction_weights(method: str, n: int) -> np.ndarray:
+    """Weights over time points 0..n for ``method`` (before discounting)."""
+    w = np.ones(n + 1)
+    if method == "beginning":
+        w[n] = 0.0
+    elif method == "end":
+        w[0] = 0.0
+    elif method in ("life-table", "half-cycle", "trapezoid"):
+        w[0] = w[n] = 0.5
+    elif method == "none":
+        pass
+    elif method == "simpson":
+        if n % 2:
+            raise ValueError("textbook Simpson needs an even number of cycles")
+        w[1:n:2] = 4 / 3
+        w[2:n:2] = 2 / 3
+        w[0] = w[n] = 1 / 3
+    elif method == "simpson-darth":
+        # DARTH's gen_wcc(): 2/3 on odd t and 4/3 on even t (the reverse of textbook Simpson)
+        w[1:n:2] = 2 / 3
+        w[2:n:2] = 4 / 3
+        w[0] = w[n] = 1 / 3
+    else:
+        raise ValueError(f"unknown method {method!r}")
+    return w
+
+
+def discount_factors(rate: float, times: np.ndarray) -> np.ndarray:
+    """1 / (1 + rate) ** times, with ``times`` in years."""
+    return np.power(1.0 + rate, -np.asarray(times, dtype=float))
+
+
+def reward_weights(method: str, n: int, rate: float, cycle_length: float, timing: str = "time") -> np.ndarray:
+    """Combined correction and discount weight for each time point 0..n.
+
+    ``timing="time"`` discounts each time point t at t * cycle_length years. ``"cycle-start"`` and
+    ``"cycle-end"`` first form a value per cycle k (from m[k-1], m[k] or their mean, by ``method``) and
+    discount it at (k-1) or k cycles, as heemod does.
+    """
+    if timing == "time":
+        return correction_weights(method, n) * discount_factors(rate, np.arange(n + 1) * cycle_length)
+    k = np.arange(1, n + 1)
+    d = discount_factors(rate, (k - 1 if timing == "cycle-start" else k) * cycle_length)
+    w = np.zeros(n + 1)
+    if method == "beginning":
+        w[:-1] += d
+    elif method == "end":
+        w[1:] += d
+    elif method == "life-table":
+        w[:-1] += d / 2
+        w[1:] += d / 2
+    else:
+        raise ValueError(f"timing {timing!r} needs method beginning, end or life-table")
+    return w

@@ -1,0 +1,153 @@
+"""Rich tables for people. The only module that renders with rich; rounding happens only here."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from atmpcli.analysis.compare import Comparison, wtp_column
+
+STATUS_TEXT = {"ND": "frontier", "D": "dominated", "ED": "ext. dominated"}
+EFFECT_TEXT = {"qalys": "QALYs", "life_years": "life-years"}
+
+
+def money(x: float, currency: str = "") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    digits = 0 if abs(x) >= 100 or x == 0 else 2
+    return f"{x:,.{digits}f}"
+
+
+def amount(x: float | None, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{x:,.{digits}f}"
+
+
+def comparison_tables(cmp: Comparison) -> Group:
+    sc = cmp.scenario
+    st = sc.settings
+    cur = sc.spec.currency + (f" {sc.spec.price_year}" if sc.spec.price_year else "")
+    per = "per person" if cmp.per == "person" else f"for a cohort of {st.cohort_size:,.0f}"
+    effect = EFFECT_TEXT[cmp.effect_name]
+    parts: list[Any] = []
+
+    title = f"{sc.spec.title}\n[dim]{cur}, {per}"
+    title += f"; discount costs {st.discount.costs:.4g}, effects {st.discount.effects:.4g}"
+    if sc.has_markov:
+        title += f"; {sc.n_cycles} cycles of {st.cycle_length:g} y, method {st.method}"
+    title += "[/dim]"
+    res = Table(title=title, title_justify="left", caption=_caption(cmp), caption_justify="left")
+    res.add_column("Strategy")
+    res.add_column(f"Cost ({sc.spec.currency})", justify="right")
+    show_q = sc.has_utilities
+    if show_q:
+        res.add_column("QALYs", justify="right")
+    res.add_column("Life-years", justify="right")
+    res.add_column("LY undisc.", justify="right")
+    if sc.has_response:
+        res.add_column("Responders", justify="right")
+    for row in cmp.rows:
+        cells = [_name(row), money(row["cost"])]
+        if show_q:
+            cells.append(amount(row["qalys"], 4))
+        cells += [amount(row["life_years"], 4), amount(row["life_years_undiscounted"], 4)]
+        if sc.has_response:
+            cells.append(f"{row['responder_fraction']:.1%}")
+        res.add_row(*cells)
+    parts.append(res)
+
+    if len(sc.cost_components) > 1:
+        comp = Table(title=f"Costs by component ({sc.spec.currency}, discounted)", title_justify="left")
+        comp.add_column("Strategy")
+        for c in sc.cost_components:
+            comp.add_column(c, justify="right")
+        for row in cmp.rows:
+            comp.add_row(_name(row), *(money(row[f"cost_{c}"]) for c in sc.cost_components))
+        parts.append(comp)
+
+    if len(cmp.rows) > 1:
+        inc = Table(title=f"Incremental analysis (effect: {effect}; sorted by cost)", title_justify="left")
+        for col, just in [
+            ("Strategy", "left"),
+            (f"Cost ({sc.spec.currency})", "right"),
+            (effect, "right"),
+            ("Inc. cost", "right"),
+            (f"Inc. {effect}", "right"),
+            (f"ICER ({sc.spec.currency}/{_unit(cmp)})", "right"),
+            ("Status", "left"),
+            ("vs", "left"),
+        ]:
+            inc.add_column(col, justify=just, no_wrap=col == "Strategy")  # type: ignore[arg-type]
+        for row in sorted(cmp.rows, key=lambda r: (r["cost"], -r["effect"])):
+            inc.add_row(
+                row["strategy"],
+                money(row["cost"]),
+                amount(row["effect"], 4),
+                money(row["inc_cost"]),
+                amount(row["inc_effect"], 4),
+                money(row["icer"]),
+                STATUS_TEXT[row["status"]],
+                row["reference"] or "",
+            )
+        parts.append(inc)
+
+    if cmp.wtp:
+        nmb = Table(
+            title=f"Net monetary benefit ({sc.spec.currency}) at willingness to pay per {_unit(cmp)}",
+            title_justify="left",
+            caption="* highest net monetary benefit at that threshold",
+            caption_justify="left",
+        )
+        nmb.add_column("Strategy")
+        for w in cmp.wtp:
+            nmb.add_column(f"{w:,.0f}", justify="right")
+        best = {w: cmp.best_at(w) for w in cmp.wtp}
+        for row in cmp.rows:
+            cells = []
+            for w in cmp.wtp:
+                mark = " *" if best[w] == row["strategy"] else "  "
+                cells.append(money(row[wtp_column("nmb", w)]) + mark)
+            nmb.add_row(_name(row), *cells)
+        parts.append(nmb)
+    return Group(*parts)
+
+
+def _unit(cmp: Comparison) -> str:
+    return "QALY" if cmp.effect_name == "qalys" else "LY"
+
+
+def _name(row: dict[str, Any]) -> str:
+    name = row["label"] if row["label"] else row["strategy"]
+    return name + (" (comparator)" if row["comparator"] else "")
+
+
+def _caption(cmp: Comparison) -> str | None:
+    notes = []
+    if cmp.scenario.spec.illustrative:
+        notes.append("ILLUSTRATIVE inputs: not an HTA recommendation.")
+    return " ".join(notes) or None
+
+
+def list_table(rows: Sequence[dict[str, Any]]) -> Table:
+    t = Table(title="Scenarios", title_justify="left")
+    for col in ("name", "title", "strategies", "illustrative", "origin"):
+        t.add_column(col.capitalize(), overflow="fold")
+    for r in rows:
+        t.add_row(
+            r["name"], r["title"], r["strategies"].replace(";", ", "), "yes" if r["illustrative"] else "no", r["origin"]
+        )
+    return t
+
+
+def print_renderable(renderable: Any, console: Console) -> None:
+    console.print(renderable)
+
+
+def error_text(message: str) -> Text:
+    return Text(message)

@@ -1,0 +1,652 @@
+"""Turn a YAML file into a validated, compiled :class:`Scenario` (or a list of located problems)."""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import re
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from atmpcli.errors import FormulaError, Problem, ScenarioError
+from atmpcli.scenario import schema as S
+from atmpcli.scenario.formula import FUNCTIONS, Formula, parse
+from atmpcli.scenario.tables import LookupTable, read_table
+from atmpcli.scenario.yamlfile import Loc, YamlDocument, load_yaml
+
+# Names a formula can use besides parameters; their meaning depends on where the formula is used.
+TIME_VARIABLES = ("cycle", "time", "age")
+STATE_TIME = "state_time"
+RESERVED = {*TIME_VARIABLES, STATE_TIME, S.REST, "true", "false", "True", "False"}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Expression:
+    formula: Formula
+    loc: Loc
+
+
+@dataclass
+class Payoff:
+    """One-off costs (by component) and effects, e.g. on a tree branch or a transition."""
+
+    costs: dict[str, Expression] = field(default_factory=dict)
+    qalys: Expression | None = None
+    life_years: Expression | None = None
+
+
+@dataclass
+class Branch:
+    name: str
+    label: str
+    p: Expression | None  # None: the complement of its siblings
+    payoff: Payoff
+    response: bool
+    state: int | None
+    children: list[Branch]
+    loc: Loc
+
+
+@dataclass
+class Tree:
+    payoff: Payoff
+    branches: list[Branch]
+    loc: Loc
+
+
+@dataclass
+class State:
+    name: str
+    label: str
+    costs: dict[str, Expression]
+    utility: Expression | None
+    alive: bool
+    tunnel: int  # 1 for an ordinary state
+
+
+@dataclass
+class TransitionReward:
+    sources: frozenset[int]
+    targets: frozenset[int]
+    payoff: Payoff
+    loc: Loc
+
+
+@dataclass
+class Strategy:
+    name: str
+    label: str
+    description: str
+    overrides: dict[str, Expression]
+    tree: Tree | None
+    initial: dict[int, Expression] | None
+    loc: Loc
+
+
+@dataclass
+class Scenario:
+    """Everything the engine needs, checked and parsed; formulas keep their location for errors."""
+
+    path: Path
+    doc: YamlDocument
+    spec: S.ScenarioSpec
+    name: str
+    parameters: dict[str, Expression]
+    tables: dict[str, LookupTable]
+    states: list[State]
+    transitions: list[dict[int, Expression | None]]  # row -> {column: formula, or None for "rest"}
+    transition_rewards: list[TransitionReward]
+    initial: dict[int, Expression] | None
+    start: Payoff | None
+    tree: Tree | None
+    strategies: list[Strategy]
+    comparator: str
+    cost_components: list[str]
+    n_cycles: int
+
+    @property
+    def settings(self) -> S.Settings:
+        return self.spec.settings
+
+    @property
+    def has_markov(self) -> bool:
+        return bool(self.states)
+
+    @property
+    def has_utilities(self) -> bool:
+        return _any_qalys(self)
+
+    @property
+    def has_response(self) -> bool:
+        trees = [self.tree] + [s.tree for s in self.strategies]
+        return any(_has_response(b) for t in trees if t for b in t.branches)
+
+    def strategy(self, name: str) -> Strategy:
+        for s in self.strategies:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def problem(self, loc: Loc, message: str) -> ScenarioError:
+        return ScenarioError([self.doc.problem(loc, message)])
+
+
+def _has_response(b: Branch) -> bool:
+    return b.response or any(_has_response(c) for c in b.children)
+
+
+def _any_qalys(sc: Scenario) -> bool:
+    if any(s.utility is not None for s in sc.states):
+        return True
+    payoffs = [r.payoff for r in sc.transition_rewards] + ([sc.start] if sc.start else [])
+
+    def walk(branches: list[Branch]) -> None:
+        for b in branches:
+            payoffs.append(b.payoff)
+            walk(b.children)
+
+    for t in [sc.tree] + [s.tree for s in sc.strategies]:
+        if t:
+            payoffs.append(t.payoff)
+            walk(t.branches)
+    return any(p.qalys is not None for p in payoffs)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_scenario(path: str | Path, text: str | None = None) -> Scenario:
+    """Load, validate and compile a scenario file; raise :class:`ScenarioError` listing every problem."""
+    path = Path(path)
+    doc = load_yaml(path, text)
+    if not isinstance(doc.data, dict):
+        raise ScenarioError([doc.problem((), "expected a mapping of scenario keys (title, states, ...)")])
+    try:
+        spec = S.ScenarioSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScenarioError(_pydantic_problems(exc, doc)) from None
+    return _Compiler(path, doc, spec).run()
+
+
+def _pydantic_problems(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            valid = _valid_keys(loc[:-1])
+            close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+            msg = f"unknown key '{key}'"
+            msg += f" (did you mean '{close[0]}'?)" if close else f" (valid keys: {', '.join(valid)})"
+            problems.append(doc.problem(loc, msg, key=True))
+            continue
+        loc = _existing_prefix(loc, doc) if kind != "missing" else loc
+        if kind == "missing":
+            msg = "required field is missing"
+        elif kind == "value_error":
+            msg = str(err["msg"]).removeprefix("Value error, ")
+        elif kind in (
+            "int_type",
+            "float_type",
+            "string_type",
+            "bool_type",
+            "dict_type",
+            "list_type",
+            "model_type",
+            "int_from_float",
+            "literal_error",
+            "model_attributes_type",
+        ):
+            msg = _type_message(kind, err)
+        else:
+            msg = str(err["msg"])
+        problems.append(doc.problem(loc, msg, key=kind == "missing"))
+    return problems
+
+
+def _type_message(kind: str, err: dict[str, Any]) -> str:
+    got = S._kind(err.get("input"))
+    if isinstance(err.get("input"), str):
+        got = f"text '{err['input']}'"
+    want = {
+        "int_type": "a whole number",
+        "int_from_float": "a whole number",
+        "float_type": "a number",
+        "string_type": "text",
+        "bool_type": "true or false",
+        "dict_type": "a mapping",
+        "model_type": "a mapping",
+        "model_attributes_type": "a mapping",
+        "list_type": "a list",
+    }.get(kind)
+    if kind == "literal_error":
+        return f"{err['msg'].removeprefix('Input should be ')}; got {got}"
+    return f"expected {want}, got {got}"
+
+
+def _existing_prefix(loc: Loc, doc: YamlDocument) -> Loc:
+    # `name: 0.5` is validated as `name: {value: 0.5}`; report it at `name`, where the user wrote it
+    while loc and loc not in doc.value_marks:
+        loc = loc[:-1]
+    return loc
+
+
+def _valid_keys(loc: Loc) -> list[str]:
+    """The keys the schema accepts at ``loc`` (for "did you mean" suggestions)."""
+    tp: Any = S.ScenarioSpec
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            fields = tp.model_fields
+            name = next((n for n, f in fields.items() if (f.alias or n) == part), None)
+            if name is None:
+                return []
+            tp = fields[name].annotation
+        elif typing.get_origin(tp) is dict:
+            tp = typing.get_args(tp)[1]
+        elif typing.get_origin(tp) is list:
+            tp = typing.get_args(tp)[0]
+        else:
+            return []
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [f.alias or n for n, f in tp.model_fields.items()]
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Optional/Annotated/Union-with-None to the model or container inside."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            tp = models[0] if models else args[0]
+        else:
+            return tp
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+class _Compiler:
+    def __init__(self, path: Path, doc: YamlDocument, spec: S.ScenarioSpec) -> None:
+        self.path, self.doc, self.spec = path, doc, spec
+        self.problems: list[Problem] = []
+        self.state_index: dict[str, int] = {n: i for i, n in enumerate(spec.states)}
+        self.table_names = frozenset(spec.tables)
+        self.components: list[str] = []
+
+    def fail(self, loc: Loc, message: str, *, key: bool = False) -> None:
+        self.problems.append(self.doc.problem(loc, message, key=key))
+
+    def run(self) -> Scenario:
+        spec = self.spec
+        tables = self._tables()
+        self._check_names(spec.parameters, ("parameters",), what="parameter")
+        params = {n: self._expr(p.value, ("parameters", n)) for n, p in spec.parameters.items()}
+        states = self._states()
+        transitions = self._transitions()
+        rewards = [self._transition_reward(r, ("transition_rewards", i)) for i, r in enumerate(spec.transition_rewards)]
+        initial = self._initial(spec.initial, ("initial",))
+        start = self._payoff(spec.start, ("start",)) if spec.start else None
+        tree = self._tree(spec.tree, ("tree",)) if spec.tree else None
+        strategies = [self._strategy(n, s, params) for n, s in spec.strategies.items()]
+        comparator = spec.comparator or next(iter(spec.strategies))
+        if spec.comparator is not None and spec.comparator not in spec.strategies:
+            self._unknown(("comparator",), spec.comparator, list(spec.strategies), "strategy")
+        n_cycles = self._settings(tree, strategies)
+        if self.problems:
+            raise ScenarioError(self.problems)
+        sc = Scenario(
+            path=self.path,
+            doc=self.doc,
+            spec=spec,
+            name=spec.name or self.path.stem,
+            parameters={k: v for k, v in params.items() if v is not None},
+            tables=tables,
+            states=states,
+            transitions=transitions,
+            transition_rewards=rewards,
+            initial=initial,
+            start=start,
+            tree=tree,
+            strategies=strategies,
+            comparator=comparator,
+            cost_components=self.components,
+            n_cycles=n_cycles,
+        )
+        self._check_effects(sc)
+        self._check_graph(sc)
+        if self.problems:
+            raise ScenarioError(self.problems)
+        return sc
+
+    # -- pieces ---------------------------------------------------------------------------------
+
+    def _tables(self) -> dict[str, LookupTable]:
+        out = {}
+        self._check_names(self.spec.tables, ("tables",), what="table")
+        for name, t in self.spec.tables.items():
+            try:
+                out[name] = read_table(name, self.path.parent / t.file, t.key, t.value, t.interpolation)
+            except ValueError as exc:
+                self.fail(("tables", name, "file"), str(exc))
+        return out
+
+    def _check_names(self, names: dict[str, Any], loc: Loc, what: str) -> None:
+        for name in names:
+            if not _NAME.match(name) or keyword.iskeyword(name):
+                self.fail(
+                    (*loc, name),
+                    f"'{name}' is not a valid {what} name (letters, digits and _; not starting with a digit)",
+                    key=True,
+                )
+            elif name in RESERVED or name in FUNCTIONS:
+                self.fail((*loc, name), f"'{name}' is reserved; choose another {what} name", key=True)
+            elif what == "parameter" and name in self.table_names:
+                self.fail((*loc, name), f"'{name}' is also a table name", key=True)
+
+    def _expr(self, value: float | str, loc: Loc) -> Expression | None:
+        if isinstance(value, str) and value.strip() == S.REST:
+            self.fail(loc, f"'{S.REST}' is only allowed in a transition row or as a branch probability")
+            return None
+        try:
+            return Expression(parse(value, self.table_names), loc)
+        except FormulaError as exc:
+            self.fail(loc, str(exc))
+            return None
+
+    def _component(self, name: str, loc: Loc) -> None:
+        if not _NAME.match(name) or name == "total":
+            self.fail(
+                loc, f"'{name}' is not a valid cost component name (letters, digits and _; not 'total')", key=True
+            )
+        elif name not in self.components:
+            self.components.append(name)
+
+    def _costs(self, costs: dict[str, float | str], loc: Loc) -> dict[str, Expression]:
+        out = {}
+        for comp, value in costs.items():
+            self._component(comp, (*loc, comp))
+            e = self._expr(value, (*loc, comp))
+            if e is not None:
+                out[comp] = e
+        return out
+
+    def _payoff(self, spec: Any, loc: Loc) -> Payoff:
+        return Payoff(
+            costs=self._costs(spec.costs, (*loc, "costs")),
+            qalys=self._opt(spec.qalys, (*loc, "qalys")),
+            life_years=self._opt(spec.life_years, (*loc, "life_years")),
+        )
+
+    def _opt(self, value: float | str | None, loc: Loc) -> Expression | None:
+        return None if value is None else self._expr(value, loc)
+
+    def _states(self) -> list[State]:
+        out = []
+        for name, st in self.spec.states.items():
+            loc = ("states", name)
+            if not _NAME.match(name):
+                self.fail(loc, f"'{name}' is not a valid state name (letters, digits and _)", key=True)
+            out.append(
+                State(
+                    name=name,
+                    label=st.label or name,
+                    costs=self._costs(st.costs, (*loc, "costs")),
+                    utility=self._opt(st.utility, (*loc, "utility")),
+                    alive=st.alive,
+                    tunnel=st.tunnel_cycles or 1,
+                )
+            )
+        return out
+
+    def _state_ref(self, name: str, loc: Loc) -> int | None:
+        if name in self.state_index:
+            return self.state_index[name]
+        if not self.state_index:
+            self.fail(loc, f"refers to state '{name}' but the scenario defines no states")
+        else:
+            self._unknown(loc, name, list(self.state_index), "state")
+        return None
+
+    def _unknown(self, loc: Loc, name: str, known: list[str], what: str) -> None:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else (f" (known: {', '.join(known)})" if known else "")
+        self.fail(loc, f"unknown {what} '{name}'{hint}")
+
+    def _transitions(self) -> list[dict[int, Expression | None]]:
+        spec = self.spec
+        rows: list[dict[int, Expression | None]] = [{} for _ in spec.states]
+        for src, row in spec.transitions.items():
+            i = self._state_ref(src, ("transitions", src))
+            if i is None:
+                continue
+            rests = [dst for dst, v in row.items() if isinstance(v, str) and v.strip() == S.REST]
+            if len(rests) > 1:
+                self.fail(("transitions", src), f"more than one '{S.REST}' in the row ({', '.join(rests)})")
+            for dst, value in row.items():
+                j = self._state_ref(dst, ("transitions", src, dst))
+                if j is None:
+                    continue
+                if isinstance(value, str) and value.strip() == S.REST:
+                    rows[i][j] = None
+                else:
+                    e = self._expr(value, ("transitions", src, dst))
+                    if e is not None:
+                        rows[i][j] = e
+        for name in self.state_index:
+            if name not in spec.transitions:
+                self.fail(
+                    ("transitions",), f"no row for state '{name}' (an absorbing state needs '{name}: {{{name}: 1}}')"
+                )
+        if spec.transitions and not spec.states:
+            self.fail(("transitions",), "transitions are given but no states are defined")
+        return rows
+
+    def _transition_reward(self, r: S.TransitionRewardSpec, loc: Loc) -> TransitionReward:
+        def refs(value: str | list[str] | None, key: str) -> frozenset[int]:
+            if value is None:
+                return frozenset(range(len(self.state_index)))
+            names = [value] if isinstance(value, str) else value
+            idx = [self._state_ref(n, (*loc, key)) for n in names]
+            return frozenset(i for i in idx if i is not None)
+
+        return TransitionReward(refs(r.from_, "from"), refs(r.to, "to"), self._payoff(r, loc), loc)
+
+    def _initial(self, spec: dict[str, float | str] | None, loc: Loc) -> dict[int, Expression] | None:
+        if spec is None:
+            return None
+        out = {}
+        for name, value in spec.items():
+            i = self._state_ref(name, (*loc, name))
+            e = self._expr(value, (*loc, name))
+            if i is not None and e is not None:
+                out[i] = e
+        return out
+
+    def _tree(self, spec: S.TreeSpec, loc: Loc) -> Tree:
+        return Tree(self._payoff(spec, loc), self._branches(spec.branches, (*loc, "branches")), loc)
+
+    def _branches(self, specs: list[S.BranchSpec], loc: Loc) -> list[Branch]:
+        seen: set[str] = set()
+        out = []
+        rests = 0
+        for k, b in enumerate(specs):
+            bloc = (*loc, k)
+            if b.name in seen:
+                self.fail((*bloc, "name"), f"duplicate branch name '{b.name}' at this node")
+            seen.add(b.name)
+            is_rest = isinstance(b.p, str) and b.p.strip() == S.REST
+            rests += is_rest
+            p = None if is_rest else self._expr(b.p, (*bloc, "p"))
+            state = self._state_ref(b.state, (*bloc, "state")) if b.state is not None else None
+            children = self._branches(b.branches, (*bloc, "branches")) if b.branches else []
+            out.append(Branch(b.name, b.label or b.name, p, self._payoff(b, bloc), b.response, state, children, bloc))
+        if rests > 1:
+            self.fail(loc, f"more than one branch has p: {S.REST}")
+        return out
+
+    def _strategy(self, name: str, spec: S.StrategySpec | None, params: dict[str, Any]) -> Strategy:
+        loc = ("strategies", name)
+        if spec is None or spec.model_fields_set == set():
+            self.fail(loc, "strategy is empty: give it a label, parameters, a tree or an initial distribution")
+            spec = S.StrategySpec()
+        overrides = {}
+        for pname, p in spec.parameters.items():
+            ploc = (*loc, "parameters", pname)
+            if pname not in self.spec.parameters:
+                self._unknown(ploc, pname, list(self.spec.parameters), "parameter")
+                continue
+            e = self._expr(p.value, ploc)
+            if e is not None:
+                overrides[pname] = e
+        tree = self._tree(spec.tree, (*loc, "tree")) if spec.tree else None
+        initial = self._initial(spec.initial, (*loc, "initial"))
+        return Strategy(name, spec.label or name, spec.description or "", overrides, tree, initial, loc)
+
+    def _settings(self, tree: Tree | None, strategies: list[Strategy]) -> int:
+        st = self.spec.settings
+        n = st.n_cycles
+        if self.spec.states and n is None:
+            self.fail(("settings",), "the scenario has states, so settings needs cycles or horizon")
+        if not self.spec.states:
+            for s in strategies:
+                if (s.tree or tree) is None:
+                    self.fail(s.loc, "nothing to evaluate: the scenario has no states and this strategy no tree")
+        if st.discount_timing != "time" and st.method not in ("beginning", "end", "life-table"):
+            self.fail(
+                ("settings", "discount_timing"),
+                f"'{st.discount_timing}' discounts whole cycles and needs "
+                f"method beginning, end or life-table, not '{st.method}'",
+            )
+        if st.method == "simpson" and n is not None and n % 2:
+            self.fail(("settings", "method"), f"textbook Simpson needs an even number of cycles, got {n}")
+        if self.spec.comparator is None and len(strategies) > 1:
+            pass  # the first strategy is the comparator; documented
+        return n or 0
+
+    # -- whole-scenario checks ------------------------------------------------------------------
+
+    def _check_effects(self, sc: Scenario) -> None:
+        if sc.settings.effect == "qalys" and not sc.has_utilities:
+            self.fail(
+                ("settings", "effect"),
+                "effect is qalys but no state utility or one-off qalys is given; "
+                "add utilities or set effect: life_years",
+            )
+        if sc.has_markov and not any(s.alive for s in sc.states):
+            pass  # allowed: a model of costs only
+        for st in sc.states:
+            if st.tunnel == 1:
+                uses = [e for e in [*st.costs.values(), st.utility] if e and STATE_TIME in e.formula.names]
+                for e in uses:
+                    self.fail(e.loc, f"uses {STATE_TIME} but state '{st.name}' has no tunnel_cycles")
+
+    def _check_graph(self, sc: Scenario) -> None:
+        """Unknown names and circular definitions, for the base case and for every strategy."""
+        known = set(sc.parameters) | RESERVED
+        for expr in _all_expressions(sc):
+            for name in sorted(expr.formula.names - known):
+                self._unknown(expr.loc, name, sorted(sc.parameters), "parameter")
+        for strategy in [None, *sc.strategies]:
+            graph = dict(sc.parameters)
+            if strategy is not None:
+                graph.update(strategy.overrides)
+            cycle = find_cycle({k: v.formula.names for k, v in graph.items()})
+            if cycle:
+                where = graph[cycle[0]].loc
+                self.fail(where, "circular definition: " + " -> ".join(cycle))
+                return
+
+
+def find_cycle(deps: dict[str, frozenset[str] | set[str]]) -> list[str] | None:
+    """Return a dependency cycle ``[a, b, a]`` among ``deps`` if there is one."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        state[n] = 1
+        stack.append(n)
+        for m in sorted(deps.get(n, ())):
+            if m not in deps:
+                continue
+            if state.get(m) == 1:
+                return stack[stack.index(m) :] + [m]
+            if m not in state:
+                found = visit(m)
+                if found:
+                    return found
+        stack.pop()
+        state[n] = 2
+        return None
+
+    for n in deps:
+        if n not in state:
+            found = visit(n)
+            if found:
+                return found
+    return None
+
+
+def topological_order(deps: dict[str, frozenset[str]]) -> list[str]:
+    """Parameters ordered so each comes after the parameters it uses (graph known to be acyclic)."""
+    order: list[str] = []
+    done: set[str] = set()
+
+    def visit(n: str) -> None:
+        done.add(n)
+        for m in deps[n]:
+            if m in deps and m not in done:
+                visit(m)
+        order.append(n)
+
+    for n in deps:
+        if n not in done:
+            visit(n)
+    return order
+
+
+def _all_expressions(sc: Scenario) -> list[Expression]:
+    out: list[Expression] = list(sc.parameters.values())
+
+    def payoff(p: Payoff | None) -> None:
+        if p:
+            out.extend(p.costs.values())
+            out.extend(e for e in (p.qalys, p.life_years) if e)
+
+    def branches(bs: list[Branch]) -> None:
+        for b in bs:
+            if b.p:
+                out.append(b.p)
+            payoff(b.payoff)
+            branches(b.children)
+
+    for st in sc.states:
+        out.extend(st.costs.values())
+        if st.utility:
+            out.append(st.utility)
+    for row in sc.transitions:
+        out.extend(e for e in row.values() if e)
+    for r in sc.transition_rewards:
+        payoff(r.payoff)
+    payoff(sc.start)
+    for init in [sc.initial] + [s.initial for s in sc.strategies]:
+        if init:
+            out.extend(init.values())
+    for t in [sc.tree] + [s.tree for s in sc.strategies]:
+        if t:
+            payoff(t.payoff)
+            branches(t.branches)
+    for s in sc.strategies:
+        out.extend(s.overrides.values())
+    return out

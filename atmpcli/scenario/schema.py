@@ -1,0 +1,190 @@
+"""The scenario file format as pydantic models (``extra="forbid"`` everywhere).
+
+This module only checks *shape*: keys, types and ranges. Cross-references (states named in
+transitions, parameters named in formulas, cycles in the parameter graph) are checked in
+:mod:`atmpcli.scenario.compile`, which knows the whole scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+
+REST = "rest"  # the complement marker in transition rows and tree branches
+
+
+def _expr(value: Any) -> float | str:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"expected a number or a formula, got {_kind(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("expected a finite number")
+    return value if isinstance(value, str) else float(value)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    return {dict: "a mapping", list: "a list"}.get(type(value), type(value).__name__)
+
+
+Expr = Annotated[float | str, PlainValidator(_expr)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ParameterSpec(Strict):
+    value: Expr
+    source: str | None = None
+    description: str | None = None
+    unit: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        # `name: 0.5` and `name: "a * b"` are shorthand for `name: {value: ...}`
+        return data if isinstance(data, dict) else {"value": data}
+
+
+class TableSpec(Strict):
+    file: str
+    key: str
+    value: str
+    interpolation: Literal["step", "linear"] = "step"
+
+
+class DiscountSpec(Strict):
+    costs: Annotated[float, Field(ge=0, le=1)] = 0.0
+    effects: Annotated[float, Field(ge=0, le=1)] = 0.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_rate(cls, data: Any) -> Any:
+        # `discount: 0.03` applies one rate to costs and effects
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            return {"costs": data, "effects": data}
+        return data
+
+
+Method = Literal["beginning", "end", "life-table", "half-cycle", "trapezoid", "none", "simpson", "simpson-darth"]
+
+
+class Settings(Strict):
+    cycle_length: Annotated[float, Field(gt=0)] = 1.0
+    cycles: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    horizon: Annotated[float, Field(gt=0)] | None = None
+    discount: DiscountSpec = DiscountSpec()
+    method: Method = "life-table"
+    discount_timing: Literal["time", "cycle-start", "cycle-end"] = "time"
+    state_values_per: Literal["year", "cycle"] = "year"
+    start_age: Annotated[float, Field(ge=0)] | None = None
+    cohort_size: Annotated[float, Field(gt=0)] = 1.0
+    effect: Literal["qalys", "life_years"] = "qalys"
+    wtp: list[Annotated[float, Field(gt=0)]] = []
+
+    @model_validator(mode="after")
+    def _one_horizon(self) -> Settings:
+        if self.cycles is not None and self.horizon is not None:
+            raise ValueError("give either cycles or horizon, not both")
+        return self
+
+    @property
+    def n_cycles(self) -> int | None:
+        if self.cycles is not None:
+            return self.cycles
+        if self.horizon is not None:
+            return max(1, round(self.horizon / self.cycle_length))
+        return None
+
+
+Costs = dict[str, Expr]
+
+
+class StateSpec(Strict):
+    label: str | None = None
+    costs: Costs = {}
+    utility: Expr | None = None
+    alive: bool = True
+    tunnel_cycles: Annotated[int, Field(ge=2, le=10_000)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty(cls, data: Any) -> Any:
+        return {} if data is None else data
+
+
+class TransitionRewardSpec(Strict):
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    from_: str | list[str] | None = Field(None, alias="from")
+    to: str | list[str]
+    costs: Costs = {}
+    qalys: Expr | None = None
+    life_years: Expr | None = None
+
+
+class OneOffSpec(Strict):
+    costs: Costs = {}
+    qalys: Expr | None = None
+    life_years: Expr | None = None
+
+
+class BranchSpec(Strict):
+    name: str
+    p: Expr
+    label: str | None = None
+    costs: Costs = {}
+    qalys: Expr | None = None
+    life_years: Expr | None = None
+    response: bool = False
+    state: str | None = None
+    branches: list[BranchSpec] | None = None
+
+    @model_validator(mode="after")
+    def _leaf_or_node(self) -> BranchSpec:
+        if self.state is not None and self.branches is not None:
+            raise ValueError("a branch either enters a state or has branches, not both")
+        if self.branches is not None and not self.branches:
+            raise ValueError("branches is empty; remove it to make this branch a leaf")
+        return self
+
+
+class TreeSpec(Strict):
+    costs: Costs = {}
+    qalys: Expr | None = None
+    life_years: Expr | None = None
+    branches: Annotated[list[BranchSpec], Field(min_length=1)]
+
+
+class StrategySpec(Strict):
+    label: str | None = None
+    description: str | None = None
+    parameters: dict[str, ParameterSpec] = {}
+    tree: TreeSpec | None = None
+    initial: dict[str, Expr] | None = None
+
+
+class ScenarioSpec(Strict):
+    name: str | None = None
+    title: str
+    description: str | None = None
+    sources: list[str] = []
+    illustrative: bool = False
+    currency: Annotated[str, Field(min_length=1, max_length=12)]
+    price_year: Annotated[int, Field(ge=1900, le=2200)] | None = None
+    settings: Settings = Settings()
+    parameters: dict[str, ParameterSpec] = {}
+    tables: dict[str, TableSpec] = {}
+    states: dict[str, StateSpec] = {}
+    transitions: dict[str, dict[str, Expr]] = {}
+    transition_rewards: list[TransitionRewardSpec] = []
+    initial: dict[str, Expr] | None = None
+    start: OneOffSpec | None = None
+    tree: TreeSpec | None = None
+    strategies: Annotated[dict[str, StrategySpec | None], Field(min_length=1)]
+    comparator: str | None = None

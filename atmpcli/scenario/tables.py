@@ -1,0 +1,70 @@
+"""Look-up tables (e.g. a life table by age) read from CSV files next to the scenario."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from atmpcli.errors import FormulaError
+
+
+@dataclass(frozen=True)
+class LookupTable:
+    """A one-key numeric table, callable on arrays: ``table(age)``."""
+
+    name: str
+    keys: np.ndarray
+    values: np.ndarray
+    interpolation: str = "step"
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if np.any(x < self.keys[0]):
+            raise FormulaError(
+                f"table {self.name}() asked for {float(np.min(x)):g}, below its first key {self.keys[0]:g}"
+            )
+        if self.interpolation == "linear":
+            return np.interp(x, self.keys, self.values)
+        # step: the row with the largest key <= x; beyond the last key the last row applies
+        idx = np.searchsorted(self.keys, x, side="right") - 1
+        return self.values[idx]
+
+
+def read_table(name: str, path: Path, key: str, value: str, interpolation: str) -> LookupTable:
+    """Read ``path``; raise ``ValueError`` with a message that names the file, row and column."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+    except FileNotFoundError:
+        raise ValueError(f"look-up file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read look-up file {path}: {exc}") from None
+    if not rows:
+        raise ValueError(f"look-up file {path} is empty")
+    header = [h.strip() for h in rows[0]]
+    for col in (key, value):
+        if col not in header:
+            raise ValueError(f"look-up file {path} has no column '{col}' (columns: {', '.join(header)})")
+    ki, vi = header.index(key), header.index(value)
+    keys: list[float] = []
+    values: list[float] = []
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        try:
+            k, v = float(row[ki]), float(row[vi])
+        except (ValueError, IndexError):
+            raise ValueError(f"{path}:{lineno}: expected numbers in columns '{key}' and '{value}'") from None
+        if not (math.isfinite(k) and math.isfinite(v)):
+            raise ValueError(f"{path}:{lineno}: values must be finite numbers")
+        if keys and k <= keys[-1]:
+            raise ValueError(f"{path}:{lineno}: column '{key}' must increase from row to row")
+        keys.append(k)
+        values.append(v)
+    if not keys:
+        raise ValueError(f"look-up file {path} has no data rows")
+    return LookupTable(name, np.asarray(keys), np.asarray(values), interpolation)
