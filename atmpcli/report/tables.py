@@ -43,20 +43,21 @@ def comparison_tables(cmp: Comparison) -> Group:
         title += f"; {sc.n_cycles} cycles of {st.cycle_length:g} y, method {st.method}"
     title += "[/dim]"
     res = Table(title=title, title_justify="left", caption=_caption(cmp), caption_justify="left")
-    res.add_column("Strategy")
+    res.add_column("Strategy", no_wrap=True)
+    res.add_column("Label", max_width=28, overflow="fold")
     res.add_column(f"Cost ({sc.spec.currency})", justify="right")
     show_q = sc.has_utilities
     if show_q:
         res.add_column("QALYs", justify="right")
     res.add_column("Life-years", justify="right")
-    res.add_column("LY undisc.", justify="right")
     if sc.has_response:
         res.add_column("Responders", justify="right")
     for row in cmp.rows:
-        cells = [_name(row), money(row["cost"])]
+        label = row["label"] + (" (comparator)" if row["comparator"] else "")
+        cells = [row["strategy"], label, money(row["cost"])]
         if show_q:
             cells.append(amount(row["qalys"], 4))
-        cells += [amount(row["life_years"], 4), amount(row["life_years_undiscounted"], 4)]
+        cells.append(amount(row["life_years"], 4))
         if sc.has_response:
             cells.append(f"{row['responder_fraction']:.1%}")
         res.add_row(*cells)
@@ -64,26 +65,30 @@ def comparison_tables(cmp: Comparison) -> Group:
 
     if len(sc.cost_components) > 1:
         comp = Table(title=f"Costs by component ({sc.spec.currency}, discounted)", title_justify="left")
-        comp.add_column("Strategy")
+        comp.add_column("Strategy", no_wrap=True)
         for c in sc.cost_components:
             comp.add_column(c, justify="right")
         for row in cmp.rows:
-            comp.add_row(_name(row), *(money(row[f"cost_{c}"]) for c in sc.cost_components))
+            comp.add_row(row["strategy"], *(money(row[f"cost_{c}"]) for c in sc.cost_components))
         parts.append(comp)
 
     if len(cmp.rows) > 1:
-        inc = Table(title=f"Incremental analysis (effect: {effect}; sorted by cost)", title_justify="left")
+        inc = Table(
+            title=f"Incremental analysis (effect: {effect}; ICER in {sc.spec.currency} per {_unit(cmp)})",
+            title_justify="left",
+            caption="Each frontier strategy is compared with the previous one on the frontier.",
+            caption_justify="left",
+        )
         for col, just in [
             ("Strategy", "left"),
             (f"Cost ({sc.spec.currency})", "right"),
             (effect, "right"),
             ("Inc. cost", "right"),
             (f"Inc. {effect}", "right"),
-            (f"ICER ({sc.spec.currency}/{_unit(cmp)})", "right"),
+            ("ICER", "right"),
             ("Status", "left"),
-            ("vs", "left"),
         ]:
-            inc.add_column(col, justify=just, no_wrap=col == "Strategy")  # type: ignore[arg-type]
+            inc.add_column(col, justify=just, no_wrap=col in ("Strategy", "Status"))  # type: ignore[arg-type]
         for row in sorted(cmp.rows, key=lambda r: (r["cost"], -r["effect"])):
             inc.add_row(
                 row["strategy"],
@@ -93,7 +98,6 @@ def comparison_tables(cmp: Comparison) -> Group:
                 amount(row["inc_effect"], 4),
                 money(row["icer"]),
                 STATUS_TEXT[row["status"]],
-                row["reference"] or "",
             )
         parts.append(inc)
 
@@ -104,7 +108,7 @@ def comparison_tables(cmp: Comparison) -> Group:
             caption="* highest net monetary benefit at that threshold",
             caption_justify="left",
         )
-        nmb.add_column("Strategy")
+        nmb.add_column("Strategy", no_wrap=True)
         for w in cmp.wtp:
             nmb.add_column(f"{w:,.0f}", justify="right")
         best = {w: cmp.best_at(w) for w in cmp.wtp}
@@ -113,18 +117,13 @@ def comparison_tables(cmp: Comparison) -> Group:
             for w in cmp.wtp:
                 mark = " *" if best[w] == row["strategy"] else "  "
                 cells.append(money(row[wtp_column("nmb", w)]) + mark)
-            nmb.add_row(_name(row), *cells)
+            nmb.add_row(row["strategy"], *cells)
         parts.append(nmb)
     return Group(*parts)
 
 
 def _unit(cmp: Comparison) -> str:
     return "QALY" if cmp.effect_name == "qalys" else "LY"
-
-
-def _name(row: dict[str, Any]) -> str:
-    name = row["label"] if row["label"] else row["strategy"]
-    return name + (" (comparator)" if row["comparator"] else "")
 
 
 def _caption(cmp: Comparison) -> str | None:

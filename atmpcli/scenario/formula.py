@@ -84,7 +84,6 @@ _BINOPS: dict[type, tuple[str, Callable[[Array, Array], Array]]] = {
     ast.Sub: ("-", np.subtract),
     ast.Mult: ("*", np.multiply),
     ast.Pow: ("**", np.power),
-    ast.BitXor: ("^", np.power),  # analysts coming from Excel and R write powers as a^b
 }
 _CMPOPS: dict[type, Callable[[Array, Array], Array]] = {
     ast.Lt: np.less,
@@ -136,6 +135,9 @@ def parse(text: str | float | int, table_names: frozenset[str] = frozenset()) ->
     if len(src) > MAX_FORMULA_LENGTH:
         raise FormulaError(f"formula longer than {MAX_FORMULA_LENGTH} characters")
     try:
+        # Analysts coming from R and Excel write powers as a^b. Rewriting to ** before parsing gives
+        # ^ the precedence of a power; mapping Python's XOR node would bind it looser than minus.
+        src = src.replace("^", "**")
         tree = ast.parse(src, mode="eval")
     except SyntaxError as exc:
         raise FormulaError(f"cannot parse formula '{src}': {exc.msg}") from None
