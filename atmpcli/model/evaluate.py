@@ -405,9 +405,9 @@ def _row_check(sc: Scenario, params: Parameters, total: np.ndarray, loc: tuple[s
     where = f" in cycle {t + 1}" if total.shape[1] > 1 else ""
     where += f" at state_time {d + 1}" if total.shape[2] > 1 else ""
     value = total[s, t, d]
-    what = "before 'rest', more than 1" if over else "not 1 (use 'rest' for the complement)"
+    what = " before 'rest', more than 1" if over else ", not 1 (use 'rest' for the complement)"
     raise sc.problem(
-        loc, f"row {loc[1]} sums to {value:.10g} {what}{where}{_sample(s, total.shape[0])}{params._which()}"
+        loc, f"row {loc[1]} sums to {value:.10g}{what}{where}{_sample(s, total.shape[0])}{params._which()}"
     )
 
 

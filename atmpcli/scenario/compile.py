@@ -226,7 +226,10 @@ def _type_message(kind: str, err: dict[str, Any]) -> str:
         "list_type": "a list",
     }.get(kind)
     if kind == "literal_error":
-        return f"{err['msg'].removeprefix('Input should be ')}; got {got}"
+        allowed = [str(a) for a in re.findall(r"'([^']*)'", str(err["msg"]))]
+        close = difflib.get_close_matches(str(err.get("input")), allowed, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"expected one of {', '.join(allowed)}; got {got}{hint}"
     return f"expected {want}, got {got}"
 
 

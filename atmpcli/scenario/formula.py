@@ -30,7 +30,7 @@ MAX_FORMULA_LENGTH = 10_000
 
 
 def _rate_to_prob(rate: Array, t: Array | float = 1.0) -> Array:
-    return 1.0 - np.exp(-np.asarray(rate) * t)
+    return -np.expm1(-np.asarray(rate) * t)
 
 
 def _prob_to_rate(p: Array, t: Array | float = 1.0) -> Array:
@@ -243,6 +243,9 @@ def _compile(  # noqa: C901 - one branch per syntax node is the clearest shape f
         if node.keywords:
             raise FormulaError(f"keyword arguments are not supported in '{src}'")
         fname = node.func.id
+        if fname not in tables and fname not in FUNCTIONS:
+            known = ", ".join(sorted(FUNCTIONS))
+            raise FormulaError(f"unknown function '{fname}' in '{src}' (known: {known})")
         args = [sub(a) for a in node.args]
         if fname in tables:
             if len(args) != 1:
@@ -250,9 +253,6 @@ def _compile(  # noqa: C901 - one branch per syntax node is the clearest shape f
             funcs.add(fname)
             arg = args[0]
             return lambda env: env[fname](arg(env))
-        if fname not in FUNCTIONS:
-            known = ", ".join(sorted(FUNCTIONS))
-            raise FormulaError(f"unknown function '{fname}' in '{src}' (known: {known})")
         func, lo, hi = FUNCTIONS[fname]
         if len(args) < lo or (hi is not None and len(args) > hi):
             want = f"{lo}" if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
