@@ -450,7 +450,9 @@ class _Compiler:
         for name in self.state_index:
             if name not in spec.transitions:
                 self.fail(
-                    ("transitions",), f"no row for state '{name}' (an absorbing state needs '{name}: {{{name}: 1}}')"
+                    ("transitions",),
+                    f"no row for state '{name}' (an absorbing state needs '{name}: {{{name}: 1}}')",
+                    key=True,
                 )
         if spec.transitions and not spec.states:
             self.fail(("transitions",), "transitions are given but no states are defined")
