@@ -103,14 +103,14 @@ def comparison_tables(cmp: Comparison) -> Group:
 
     if cmp.wtp:
         nmb = Table(
-            title=f"Net monetary benefit ({sc.spec.currency}) at willingness to pay per {_unit(cmp)}",
+            title=f"Net monetary benefit ({sc.spec.currency})",
             title_justify="left",
-            caption="* highest net monetary benefit at that threshold",
+            caption="* highest NMB at that threshold",
             caption_justify="left",
         )
         nmb.add_column("Strategy", no_wrap=True)
         for w in cmp.wtp:
-            nmb.add_column(f"{w:,.0f}", justify="right")
+            nmb.add_column(f"WTP {w:,.0f}/{_unit(cmp)}", justify="right")
         best = {w: cmp.best_at(w) for w in cmp.wtp}
         for row in cmp.rows:
             cells = []

@@ -563,6 +563,18 @@ class _Compiler:
         for expr in _all_expressions(sc):
             for name in sorted(expr.formula.names - known):
                 self._unknown(expr.loc, name, sorted(sc.parameters), "parameter")
+            if "age" in expr.formula.names and sc.settings.start_age is None:
+                self.fail(expr.loc, "uses age, so settings.start_age must be given")
+        for strategy in sc.strategies:
+            tree = strategy.tree or sc.tree
+            initial = strategy.initial if strategy.initial is not None else sc.initial
+            if tree is not None and initial is not None and _enters_states(tree.branches):
+                where = strategy.loc + ("initial",) if strategy.initial is not None else ("initial",)
+                self.fail(
+                    where,
+                    f"strategy '{strategy.name}' has a tree whose leaves enter states, which sets the "
+                    "starting distribution; remove initial",
+                )
         for strategy in [None, *sc.strategies]:
             graph = dict(sc.parameters)
             if strategy is not None:
@@ -572,6 +584,10 @@ class _Compiler:
                 where = graph[cycle[0]].loc
                 self.fail(where, "circular definition: " + " -> ".join(cycle))
                 return
+
+
+def _enters_states(branches: list[Branch]) -> bool:
+    return any(b.state is not None or _enters_states(b.children) for b in branches)
 
 
 def find_cycle(deps: dict[str, frozenset[str] | set[str]]) -> list[str] | None:

@@ -188,3 +188,24 @@ def test_empty_and_non_mapping_files(tmp_path: Path):
     assert r2.stderr.splitlines()[0] == (
         f"error: {listed}:1:1: expected a mapping of scenario keys (title, states, ...)"
     )
+
+
+def test_age_needs_a_start_age(tmp_path: Path):
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE.replace("  c_sick: 1000", "  c_sick: 10 * age"))
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert (
+        result.stderr.splitlines()[0]
+        == f"error: {path}:8:11: parameters.c_sick: uses age, so settings.start_age must be given"
+    )
+
+
+def test_tree_entering_states_and_initial_conflict(tmp_path: Path):
+    path = tmp_path / "s.yaml"
+    extra = "initial: {well: 1}\ntree:\n  branches:\n    - {name: a, p: 1, state: sick}\n"
+    path.write_text(BASE + extra)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.stderr.splitlines()[0] == (
+        f"error: {path}:20:10: initial: strategy 'usual' has a tree whose leaves enter states, which sets the "
+        "starting distribution; remove initial"
+    )
