@@ -81,19 +81,30 @@ def _stdout_console() -> Any:
     return Console(file=sys.stdout, soft_wrap=False, no_color=bool(os.environ.get("NO_COLOR")))
 
 
+def _positive(values: list[float] | None) -> list[float] | None:
+    if values is not None and any(v <= 0 for v in values):
+        raise typer.BadParameter("willingness to pay must be positive")
+    return values
+
+
 @app.command(epilog="Example: atmpcli compare hiv_chancellor --format csv > results.csv")
 def compare(
-    scenario: Annotated[str, typer.Argument(help="Scenario file, or the name of a bundled/user scenario.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    scenario: Annotated[
+        str, typer.Argument(metavar="SCENARIO", help="Scenario file, or the name of a bundled/user scenario.")
+    ],
+    fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
     wtp: Annotated[
         list[float] | None,
         typer.Option(
             "--wtp",
-            help="Willingness to pay per unit of effect; repeat for several (default: the scenario's).",
-            min=0.0,
+            metavar="AMOUNT",
+            callback=_positive,
+            help="Willingness to pay per QALY (or life-year); repeat for several. Default: the scenario's.",
         ),
     ] = None,
-    per: Annotated[Per, typer.Option("--per", help="Report per person or for the whole cohort.")] = Per.person,
+    per: Annotated[
+        Per, typer.Option("--per", metavar="UNIT", help="person (default) or cohort: totals for the cohort.")
+    ] = Per.person,
 ) -> None:
     """Compare the strategies of a scenario: costs, QALYs, life-years, ICERs with dominance, NMB."""
     try:
@@ -101,10 +112,7 @@ def compare(
         from atmpcli.scenario.catalog import resolve
         from atmpcli.scenario.compile import load_scenario
 
-        sc = load_scenario(resolve(scenario))
-        if wtp is not None and any(w <= 0 for w in wtp):
-            raise typer.BadParameter("willingness to pay must be positive", param_hint="--wtp")
-        result = run_compare(sc, wtp=wtp, per=per.value)
+        result = run_compare(load_scenario(resolve(scenario)), wtp=wtp, per=per.value)
     except AtmpError as exc:
         raise _fail(exc) from None
     if fmt is Format.csv:
@@ -125,9 +133,10 @@ def compare(
 @app.command("list-scenarios", epilog="Example: atmpcli list-scenarios --dir my_scenarios --format csv")
 def list_scenarios(
     directory: Annotated[
-        list[Path] | None, typer.Option("--dir", help="Also list the scenarios in this directory; repeat for several.")
+        list[Path] | None,
+        typer.Option("--dir", metavar="DIR", help="Also list the scenarios in this directory; repeat for several."),
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
 ) -> None:
     """List bundled scenarios, those in $ATMPCLI_SCENARIO_PATH (os.pathsep-separated) and in --dir."""
     try:
@@ -184,7 +193,7 @@ def list_scenarios(
 
 @app.command(epilog="Example: atmpcli validate scenarios/*.yaml")
 def validate(
-    files: Annotated[list[str], typer.Argument(help="Scenario files (or names) to check.")],
+    files: Annotated[list[str], typer.Argument(metavar="FILE", help="Scenario files (or names) to check.")],
 ) -> None:
     """Check scenario files: schema, names, formulas, and the model's numbers for every strategy."""
     from atmpcli.model.evaluate import evaluate

@@ -18,7 +18,7 @@ import numpy as np
 
 from atmpcli.analysis.icer import IncrementalAnalysis, incremental_analysis
 from atmpcli.model.evaluate import StrategyOutcome, evaluate
-from atmpcli.scenario.compile import Scenario
+from atmpcli.scenario.compiled import Scenario
 
 
 @dataclass

@@ -16,7 +16,7 @@ import numpy as np
 from atmpcli.errors import FormulaError, ScenarioError
 from atmpcli.model import conventions, markov
 from atmpcli.model.tree import Node, TreeOutcome, roll_back
-from atmpcli.scenario.compile import (
+from atmpcli.scenario.compiled import (
     STATE_TIME,
     TIME_VARIABLES,
     Branch,
@@ -24,8 +24,8 @@ from atmpcli.scenario.compile import (
     Payoff,
     Scenario,
     Strategy,
-    topological_order,
 )
+from atmpcli.scenario.graph import topological_order
 
 ROW_TOLERANCE = 1e-9  # how far a transition row or a set of branch probabilities may stray from 1
 

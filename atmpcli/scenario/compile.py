@@ -4,158 +4,32 @@ from __future__ import annotations
 
 import difflib
 import keyword
-import re
-import typing
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from atmpcli.errors import FormulaError, Problem, ScenarioError
 from atmpcli.scenario import schema as S
-from atmpcli.scenario.formula import FUNCTIONS, Formula, parse
+from atmpcli.scenario.compiled import (
+    _NAME,
+    RESERVED,
+    Branch,
+    Expression,
+    Payoff,
+    Scenario,
+    State,
+    Strategy,
+    TransitionReward,
+    Tree,
+)
+from atmpcli.scenario.formula import FUNCTIONS, parse
+from atmpcli.scenario.graph import all_expressions, enters_states, find_cycle
+from atmpcli.scenario.messages import pydantic_problems
 from atmpcli.scenario.tables import LookupTable, read_table
 from atmpcli.scenario.yamlfile import Loc, YamlDocument, load_yaml
 
-# Names a formula can use besides parameters; their meaning depends on where the formula is used.
-TIME_VARIABLES = ("cycle", "time", "age")
-STATE_TIME = "state_time"
-RESERVED = {*TIME_VARIABLES, STATE_TIME, S.REST, "true", "false", "True", "False"}
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-@dataclass(frozen=True)
-class Expression:
-    formula: Formula
-    loc: Loc
-
-
-@dataclass
-class Payoff:
-    """One-off costs (by component) and effects, e.g. on a tree branch or a transition."""
-
-    costs: dict[str, Expression] = field(default_factory=dict)
-    qalys: Expression | None = None
-    life_years: Expression | None = None
-
-
-@dataclass
-class Branch:
-    name: str
-    label: str
-    p: Expression | None  # None: the complement of its siblings
-    payoff: Payoff
-    response: bool
-    state: int | None
-    children: list[Branch]
-    loc: Loc
-
-
-@dataclass
-class Tree:
-    payoff: Payoff
-    branches: list[Branch]
-    loc: Loc
-
-
-@dataclass
-class State:
-    name: str
-    label: str
-    costs: dict[str, Expression]
-    utility: Expression | None
-    alive: bool
-    tunnel: int  # 1 for an ordinary state
-
-
-@dataclass
-class TransitionReward:
-    sources: frozenset[int]
-    targets: frozenset[int]
-    payoff: Payoff
-    loc: Loc
-
-
-@dataclass
-class Strategy:
-    name: str
-    label: str
-    description: str
-    overrides: dict[str, Expression]
-    tree: Tree | None
-    initial: dict[int, Expression] | None
-    loc: Loc
-
-
-@dataclass
-class Scenario:
-    """Everything the engine needs, checked and parsed; formulas keep their location for errors."""
-
-    path: Path
-    doc: YamlDocument
-    spec: S.ScenarioSpec
-    name: str
-    parameters: dict[str, Expression]
-    tables: dict[str, LookupTable]
-    states: list[State]
-    transitions: list[dict[int, Expression | None]]  # row -> {column: formula, or None for "rest"}
-    transition_rewards: list[TransitionReward]
-    initial: dict[int, Expression] | None
-    start: Payoff | None
-    tree: Tree | None
-    strategies: list[Strategy]
-    comparator: str
-    cost_components: list[str]
-    n_cycles: int
-
-    @property
-    def settings(self) -> S.Settings:
-        return self.spec.settings
-
-    @property
-    def has_markov(self) -> bool:
-        return bool(self.states)
-
-    @property
-    def has_utilities(self) -> bool:
-        return _any_qalys(self)
-
-    @property
-    def has_response(self) -> bool:
-        trees = [self.tree] + [s.tree for s in self.strategies]
-        return any(_has_response(b) for t in trees if t for b in t.branches)
-
-    def strategy(self, name: str) -> Strategy:
-        for s in self.strategies:
-            if s.name == name:
-                return s
-        raise KeyError(name)
-
-    def problem(self, loc: Loc, message: str) -> ScenarioError:
-        return ScenarioError([self.doc.problem(loc, message)])
-
-
-def _has_response(b: Branch) -> bool:
-    return b.response or any(_has_response(c) for c in b.children)
-
-
-def _any_qalys(sc: Scenario) -> bool:
-    if any(s.utility is not None for s in sc.states):
-        return True
-    payoffs = [r.payoff for r in sc.transition_rewards] + ([sc.start] if sc.start else [])
-
-    def walk(branches: list[Branch]) -> None:
-        for b in branches:
-            payoffs.append(b.payoff)
-            walk(b.children)
-
-    for t in [sc.tree] + [s.tree for s in sc.strategies]:
-        if t:
-            payoffs.append(t.payoff)
-            walk(t.branches)
-    return any(p.qalys is not None for p in payoffs)
-
+__all__ = ["Scenario", "load_scenario"]
 
 # --------------------------------------------------------------------------- loading
 
@@ -169,112 +43,8 @@ def load_scenario(path: str | Path, text: str | None = None) -> Scenario:
     try:
         spec = S.ScenarioSpec.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError(_pydantic_problems(exc, doc)) from None
+        raise ScenarioError(pydantic_problems(exc, doc)) from None
     return _Compiler(path, doc, spec).run()
-
-
-def _pydantic_problems(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            key = str(loc[-1])
-            valid = _valid_keys(loc[:-1])
-            close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-            msg = f"unknown key '{key}'"
-            msg += f" (did you mean '{close[0]}'?)" if close else f" (valid keys: {', '.join(valid)})"
-            problems.append(doc.problem(loc, msg, key=True))
-            continue
-        loc = _existing_prefix(loc, doc) if kind != "missing" else loc
-        if kind == "missing":
-            msg = "required field is missing"
-        elif kind == "value_error":
-            msg = str(err["msg"]).removeprefix("Value error, ")
-        elif kind in (
-            "int_type",
-            "float_type",
-            "string_type",
-            "bool_type",
-            "dict_type",
-            "list_type",
-            "model_type",
-            "int_from_float",
-            "literal_error",
-            "model_attributes_type",
-        ):
-            msg = _type_message(kind, err)
-        else:
-            msg = str(err["msg"])
-        problems.append(doc.problem(loc, msg, key=kind == "missing"))
-    return problems
-
-
-def _type_message(kind: str, err: dict[str, Any]) -> str:
-    got = S._kind(err.get("input"))
-    if isinstance(err.get("input"), str):
-        got = f"text '{err['input']}'"
-    want = {
-        "int_type": "a whole number",
-        "int_from_float": "a whole number",
-        "float_type": "a number",
-        "string_type": "text",
-        "bool_type": "true or false",
-        "dict_type": "a mapping",
-        "model_type": "a mapping",
-        "model_attributes_type": "a mapping",
-        "list_type": "a list",
-    }.get(kind)
-    if kind == "literal_error":
-        allowed = [str(a) for a in re.findall(r"'([^']*)'", str(err["msg"]))]
-        close = difflib.get_close_matches(str(err.get("input")), allowed, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"expected one of {', '.join(allowed)}; got {got}{hint}"
-    return f"expected {want}, got {got}"
-
-
-def _existing_prefix(loc: Loc, doc: YamlDocument) -> Loc:
-    # `name: 0.5` is validated as `name: {value: 0.5}`; report it at `name`, where the user wrote it
-    while loc and loc not in doc.value_marks:
-        loc = loc[:-1]
-    return loc
-
-
-def _valid_keys(loc: Loc) -> list[str]:
-    """The keys the schema accepts at ``loc`` (for "did you mean" suggestions)."""
-    tp: Any = S.ScenarioSpec
-    for part in loc:
-        tp = _unwrap(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            fields = tp.model_fields
-            name = next((n for n, f in fields.items() if (f.alias or n) == part), None)
-            if name is None:
-                return []
-            tp = fields[name].annotation
-        elif typing.get_origin(tp) is dict:
-            tp = typing.get_args(tp)[1]
-        elif typing.get_origin(tp) is list:
-            tp = typing.get_args(tp)[0]
-        else:
-            return []
-    tp = _unwrap(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return [f.alias or n for n, f in tp.model_fields.items()]
-    return []
-
-
-def _unwrap(tp: Any) -> Any:
-    """Strip Optional/Annotated/Union-with-None to the model or container inside."""
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-            tp = models[0] if models else args[0]
-        else:
-            return tp
 
 
 # --------------------------------------------------------------------------- compiling
@@ -536,8 +306,6 @@ class _Compiler:
             )
         if st.method == "simpson" and n is not None and n % 2:
             self.fail(("settings", "method"), f"textbook Simpson needs an even number of cycles, got {n}")
-        if self.spec.comparator is None and len(strategies) > 1:
-            pass  # the first strategy is the comparator; documented
         return n or 0
 
     # -- whole-scenario checks ------------------------------------------------------------------
@@ -549,18 +317,11 @@ class _Compiler:
                 "effect is qalys but no state utility or one-off qalys is given; "
                 "add utilities or set effect: life_years",
             )
-        if sc.has_markov and not any(s.alive for s in sc.states):
-            pass  # allowed: a model of costs only
-        for st in sc.states:
-            if st.tunnel == 1:
-                uses = [e for e in [*st.costs.values(), st.utility] if e and STATE_TIME in e.formula.names]
-                for e in uses:
-                    self.fail(e.loc, f"uses {STATE_TIME} but state '{st.name}' has no tunnel_cycles")
 
     def _check_graph(self, sc: Scenario) -> None:
         """Unknown names and circular definitions, for the base case and for every strategy."""
         known = set(sc.parameters) | RESERVED
-        for expr in _all_expressions(sc):
+        for expr in all_expressions(sc):
             for name in sorted(expr.formula.names - known):
                 self._unknown(expr.loc, name, sorted(sc.parameters), "parameter")
             if "age" in expr.formula.names and sc.settings.start_age is None:
@@ -568,7 +329,7 @@ class _Compiler:
         for strategy in sc.strategies:
             tree = strategy.tree or sc.tree
             initial = strategy.initial if strategy.initial is not None else sc.initial
-            if tree is not None and initial is not None and _enters_states(tree.branches):
+            if tree is not None and initial is not None and enters_states(tree.branches):
                 where = strategy.loc + ("initial",) if strategy.initial is not None else ("initial",)
                 self.fail(
                     where,
@@ -584,90 +345,3 @@ class _Compiler:
                 where = graph[cycle[0]].loc
                 self.fail(where, "circular definition: " + " -> ".join(cycle))
                 return
-
-
-def _enters_states(branches: list[Branch]) -> bool:
-    return any(b.state is not None or _enters_states(b.children) for b in branches)
-
-
-def find_cycle(deps: dict[str, frozenset[str] | set[str]]) -> list[str] | None:
-    """Return a dependency cycle ``[a, b, a]`` among ``deps`` if there is one."""
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(n: str) -> list[str] | None:
-        state[n] = 1
-        stack.append(n)
-        for m in sorted(deps.get(n, ())):
-            if m not in deps:
-                continue
-            if state.get(m) == 1:
-                return stack[stack.index(m) :] + [m]
-            if m not in state:
-                found = visit(m)
-                if found:
-                    return found
-        stack.pop()
-        state[n] = 2
-        return None
-
-    for n in deps:
-        if n not in state:
-            found = visit(n)
-            if found:
-                return found
-    return None
-
-
-def topological_order(deps: dict[str, frozenset[str]]) -> list[str]:
-    """Parameters ordered so each comes after the parameters it uses (graph known to be acyclic)."""
-    order: list[str] = []
-    done: set[str] = set()
-
-    def visit(n: str) -> None:
-        done.add(n)
-        for m in deps[n]:
-            if m in deps and m not in done:
-                visit(m)
-        order.append(n)
-
-    for n in deps:
-        if n not in done:
-            visit(n)
-    return order
-
-
-def _all_expressions(sc: Scenario) -> list[Expression]:
-    out: list[Expression] = list(sc.parameters.values())
-
-    def payoff(p: Payoff | None) -> None:
-        if p:
-            out.extend(p.costs.values())
-            out.extend(e for e in (p.qalys, p.life_years) if e)
-
-    def branches(bs: list[Branch]) -> None:
-        for b in bs:
-            if b.p:
-                out.append(b.p)
-            payoff(b.payoff)
-            branches(b.children)
-
-    for st in sc.states:
-        out.extend(st.costs.values())
-        if st.utility:
-            out.append(st.utility)
-    for row in sc.transitions:
-        out.extend(e for e in row.values() if e)
-    for r in sc.transition_rewards:
-        payoff(r.payoff)
-    payoff(sc.start)
-    for init in [sc.initial] + [s.initial for s in sc.strategies]:
-        if init:
-            out.extend(init.values())
-    for t in [sc.tree] + [s.tree for s in sc.strategies]:
-        if t:
-            payoff(t.payoff)
-            branches(t.branches)
-    for s in sc.strategies:
-        out.extend(s.overrides.values())
-    return out
