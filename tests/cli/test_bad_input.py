@@ -209,3 +209,23 @@ def test_tree_entering_states_and_initial_conflict(tmp_path: Path):
         f"error: {path}:20:10: initial: strategy 'usual' has a tree whose leaves enter states, which sets the "
         "starting distribution; remove initial"
     )
+
+
+def test_branch_probabilities_must_sum_to_one(tmp_path: Path):
+    path = tmp_path / "s.yaml"
+    tree = "tree:\n  branches:\n    - {name: a, p: 0.5, state: well}\n    - {name: b, p: 0.3, state: sick}\n"
+    path.write_text(BASE + tree)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.stderr.splitlines()[0] == (
+        f"error: {path}:22:5: tree.branches: branch probabilities sum to 0.8, not 1 "
+        "(use p: rest for the complement) (strategy usual)"
+    )
+
+
+def test_initial_shares_must_sum_to_one(tmp_path: Path):
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE + "initial: {well: 0.7, sick: 0.2}\n")
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.stderr.splitlines()[0] == (
+        f"error: {path}:20:10: initial: initial shares sum to 0.9, not 1 (strategy usual)"
+    )
