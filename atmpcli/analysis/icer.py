@@ -29,7 +29,7 @@ class IncrementalAnalysis:
 
 
 def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
+    return abs(a - b) <= 1e-12 * max(abs(a), abs(b))  # relative: invariant to the unit of cost
 
 
 def incremental_analysis(

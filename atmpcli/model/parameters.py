@@ -31,7 +31,8 @@ class Parameters:
     def __init__(self, scenario: Scenario, strategy: Strategy, draws: dict[str, np.ndarray] | None, samples: int):
         self.scenario, self.strategy, self.samples = scenario, strategy, samples
         formulas = {**scenario.parameters, **strategy.overrides}
-        drawn = {k: as3d(v) for k, v in (draws or {}).items()}
+        # a strategy's own value for a parameter wins over a draw of it (e.g. a fixed price)
+        drawn = {k: as3d(v) for k, v in (draws or {}).items() if k not in strategy.overrides}
         for k in drawn:
             formulas.pop(k, None)
         self.formulas = formulas

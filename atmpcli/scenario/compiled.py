@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from atmpcli.errors import ScenarioError
 from atmpcli.scenario import schema as S
@@ -83,6 +84,30 @@ class Strategy:
 
 
 @dataclass
+class Uncertain:
+    """A parameter's distribution as written: its type and the formulas of its fields."""
+
+    name: str
+    kind: str
+    given: dict[str, Expression]
+    loc: Loc
+
+
+@dataclass
+class DirichletGroup:
+    parameters: list[str]
+    alpha: list[float]
+    loc: Loc
+
+
+@dataclass
+class CorrelationGroup:
+    parameters: list[str]
+    cholesky: Any  # numpy array (k, k)
+    loc: Loc
+
+
+@dataclass
 class Scenario:
     """Everything the engine needs, checked and parsed; formulas keep their location for errors."""
 
@@ -102,6 +127,10 @@ class Scenario:
     comparator: str
     cost_components: list[str]
     n_cycles: int
+    uncertain: dict[str, Uncertain] = field(default_factory=dict)
+    ranges: dict[str, tuple[Expression | None, Expression | None]] = field(default_factory=dict)
+    dirichlet: list[DirichletGroup] = field(default_factory=list)
+    correlation: list[CorrelationGroup] = field(default_factory=list)
 
     @property
     def settings(self) -> S.Settings:

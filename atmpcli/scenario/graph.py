@@ -89,4 +89,8 @@ def all_expressions(sc: Scenario) -> list[Expression]:
             branches(t.branches)
     for s in sc.strategies:
         out.extend(s.overrides.values())
+    for u in sc.uncertain.values():
+        out.extend(u.given.values())
+    for low, high in sc.ranges.values():
+        out.extend(e for e in (low, high) if e)
     return out

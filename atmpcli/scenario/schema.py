@@ -39,11 +39,68 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+DISTRIBUTIONS = ("fixed", "normal", "truncnormal", "lognormal", "gamma", "beta", "uniform", "triangular", "pert")
+
+
+class DistributionSpec(Strict):
+    """A parameter's uncertainty. Which keys apply depends on ``type`` (docs/scenario-format.md)."""
+
+    type: Literal["fixed", "normal", "truncnormal", "lognormal", "gamma", "beta", "uniform", "triangular", "pert"]
+    mean: Expr | None = None
+    se: Expr | None = None
+    sd: Expr | None = None
+    low: Expr | None = None  # a 95 % interval, for normal and lognormal
+    high: Expr | None = None
+    meanlog: Expr | None = None
+    sdlog: Expr | None = None
+    shape: Expr | None = None
+    rate: Expr | None = None
+    scale: Expr | None = None
+    alpha: Expr | None = None
+    beta: Expr | None = None
+    min: Expr | None = None
+    max: Expr | None = None
+    mode: Expr | None = None
+    lower: Expr | None = None  # truncation bounds of truncnormal
+    upper: Expr | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> DistributionSpec:
+        given = {k for k in type(self).model_fields if k != "type" and getattr(self, k) is not None}
+        forms = _FORMS[self.type]
+        if not any(set(f) <= given for f in forms):
+            want = " or ".join("{" + ", ".join(f) + "}" for f in forms if f) or "nothing"
+            raise ValueError(f"a {self.type} distribution needs {want}")
+        allowed = set().union(*forms) | _OPTIONAL.get(self.type, set())
+        extra = sorted(given - allowed)
+        if extra:
+            raise ValueError(f"{', '.join(extra)} does not apply to a {self.type} distribution")
+        return self
+
+
+# The accepted parameterisations per type; `mean` may be left out where the parameter's value is the mean.
+_FORMS: dict[str, list[tuple[str, ...]]] = {
+    "fixed": [()],
+    "normal": [("sd",), ("se",), ("low", "high")],
+    "truncnormal": [("sd", "lower", "upper"), ("se", "lower", "upper")],
+    "lognormal": [("meanlog", "sdlog"), ("se",), ("low", "high")],
+    "gamma": [("shape", "rate"), ("shape", "scale"), ("se",)],
+    "beta": [("alpha", "beta"), ("se",)],
+    "uniform": [("min", "max")],
+    "triangular": [("min", "mode", "max"), ("min", "max")],
+    "pert": [("min", "mode", "max"), ("min", "max")],
+}
+_OPTIONAL = {k: {"mean"} for k in ("normal", "truncnormal", "lognormal", "gamma", "beta")}
+
+
 class ParameterSpec(Strict):
     value: Expr
     source: str | None = None
     description: str | None = None
     unit: str | None = None
+    distribution: DistributionSpec | None = None
+    low: Expr | None = None  # one-way sensitivity range
+    high: Expr | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -169,6 +226,28 @@ class StrategySpec(Strict):
     initial: dict[str, Expr] | None = None
 
 
+class DirichletSpec(Strict):
+    parameters: Annotated[list[str], Field(min_length=2)]
+    alpha: Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=2)]
+
+    @model_validator(mode="after")
+    def _same_length(self) -> DirichletSpec:
+        if len(self.parameters) != len(self.alpha):
+            raise ValueError(f"{len(self.parameters)} parameters but {len(self.alpha)} alpha values")
+        return self
+
+
+class CorrelationSpec(Strict):
+    parameters: Annotated[list[str], Field(min_length=2)]
+    matrix: list[list[float]]
+
+
+class VariantSpec(Strict):
+    description: str | None = None
+    parameters: dict[str, Expr] = {}
+    settings: dict[str, Any] = {}
+
+
 class ScenarioSpec(Strict):
     name: str | None = None
     title: str
@@ -188,3 +267,6 @@ class ScenarioSpec(Strict):
     tree: TreeSpec | None = None
     strategies: Annotated[dict[str, StrategySpec | None], Field(min_length=1)]
     comparator: str | None = None
+    dirichlet: list[DirichletSpec] = []
+    correlation: list[CorrelationSpec] = []
+    variants: dict[str, VariantSpec] = {}
