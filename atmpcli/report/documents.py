@@ -6,10 +6,14 @@ from typing import Any
 
 from atmpcli import __version__
 from atmpcli.analysis.compare import Comparison
+from atmpcli.analysis.psa_summary import PSASummary
 
 
 def scenario_header(cmp: Comparison) -> dict[str, Any]:
-    sc = cmp.scenario
+    return header(cmp.scenario, cmp.per, cmp.wtp)
+
+
+def header(sc: Any, per: str, wtp: list[float]) -> dict[str, Any]:
     st = sc.settings
     return {
         "atmpcli_version": __version__,
@@ -24,7 +28,7 @@ def scenario_header(cmp: Comparison) -> dict[str, Any]:
         },
         "settings": {
             "effect": st.effect,
-            "per": cmp.per,
+            "per": per,
             "cohort_size": st.cohort_size,
             "discount_costs": st.discount.costs,
             "discount_effects": st.discount.effects,
@@ -32,7 +36,7 @@ def scenario_header(cmp: Comparison) -> dict[str, Any]:
             "discount_timing": st.discount_timing,
             "cycle_length": st.cycle_length,
             "cycles": sc.n_cycles if sc.has_markov else None,
-            "wtp": list(cmp.wtp),
+            "wtp": list(wtp),
         },
     }
 
@@ -44,3 +48,45 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
     doc["columns"] = list(cmp.columns)
     doc["strategies"] = [{c: row.get(c) for c in cmp.columns} for row in cmp.rows]
     return doc
+
+
+def psa_document(summary: PSASummary, header: dict[str, Any]) -> dict[str, Any]:
+    r = summary.result
+    doc = dict(header)
+    doc["psa"] = {"samples": r.samples, "seed": r.seed, "source": r.source, "population": summary.population}
+    doc["comparator"] = r.strategies[r.comparator]
+    doc["wtp"] = list(summary.wtp)
+    doc["strategies"] = [
+        {
+            "strategy": s,
+            "cost": _summary(summary.cost, k),
+            "effect": _summary(summary.effect, k),
+            "inc_cost": _summary(summary.inc_cost, k) if k != r.comparator else None,
+            "inc_effect": _summary(summary.inc_effect, k) if k != r.comparator else None,
+            "status": summary.incremental.status[k],
+            "icer_of_means": float(summary.incremental.icer[k]),
+            "prob_cost_effective": [float(x) for x in summary.ceac[:, k]],
+            "expected_nmb": [float(x) for x in summary.expected_nmb[:, k]],
+        }
+        for k, s in enumerate(r.strategies)
+    ]
+    doc["ceaf"] = [
+        {"wtp": w, "strategy": r.strategies[int(b)], "probability": float(summary.ceac[i, int(b)])}
+        for i, (w, b) in enumerate(zip(summary.wtp, summary.optimal, strict=True))
+    ]
+    doc["evpi"] = [float(x) for x in summary.evpi]
+    doc["evppi"] = [
+        {
+            "parameters": e.parameters,
+            "evppi": [float(x) for x in e.evppi],
+            "basis_size": e.basis_size,
+            "r2_cost": [float(x) for x in e.r2_cost],
+            "r2_effect": [float(x) for x in e.r2_effect],
+        }
+        for e in summary.evppi
+    ]
+    return doc
+
+
+def _summary(s: Any, k: int) -> dict[str, float]:
+    return {"mean": float(s.mean[k]), "low": float(s.low[k]), "high": float(s.high[k])}

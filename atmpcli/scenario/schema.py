@@ -144,6 +144,7 @@ class Settings(Strict):
     cohort_size: Annotated[float, Field(gt=0)] = 1.0
     effect: Literal["qalys", "life_years"] = "qalys"
     wtp: list[Annotated[float, Field(gt=0)]] = []
+    population: Annotated[float, Field(gt=0)] | None = None  # people the decision affects, for population EVPI
 
     @model_validator(mode="after")
     def _one_horizon(self) -> Settings:

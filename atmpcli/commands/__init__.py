@@ -1,0 +1,1 @@
+"""The CLI commands, grouped by topic; each module registers its commands on the shared app."""

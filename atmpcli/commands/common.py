@@ -1,0 +1,79 @@
+"""The Typer application and what every command shares: formats, error handling, consoles.
+
+Commands parse, call the library and render; no modelling happens in them. Heavy modules (numpy,
+pydantic, rich tables) are imported inside the commands so that ``atmpcli --help`` starts quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from atmpcli import __version__
+
+EPILOG = (
+    "Examples:\n\n"
+    "  atmpcli list-scenarios\n\n"
+    "  atmpcli compare hiv_chancellor\n\n"
+    "  atmpcli compare scenarios/sick_sicker.yaml --format csv > results.csv\n\n"
+    "  atmpcli validate my.yaml other.yaml"
+)
+
+app = typer.Typer(
+    name="atmpcli",
+    help="Is a precision-medicine or cell/gene-therapy (ATMP) strategy worth it compared with the "
+    "one-size-fits-all treatment it would replace? Cost-effectiveness from YAML scenarios.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class Per(StrEnum):
+    person = "person"
+    cohort = "cohort"
+
+
+state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"atmpcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")] = False,
+) -> None:
+    state["debug"] = debug
+
+
+def fail(exc: Exception) -> typer.Exit:
+    if state["debug"]:
+        raise exc
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        typer.echo(f"error: {line}", err=True)
+    return typer.Exit(1)
+
+
+def stdout_console() -> Any:
+    from rich.console import Console
+
+    return Console(file=sys.stdout, soft_wrap=False, no_color=bool(os.environ.get("NO_COLOR")))
