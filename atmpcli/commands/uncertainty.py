@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -209,3 +210,236 @@ def _emit_psa(summary: Any, fmt: Format, header: dict[str, Any], title: str, cur
         from atmpcli.report.uncertainty import psa_tables
 
         stdout_console().print(psa_tables(summary, currency, effect, title))
+
+
+class Outcome(StrEnum):
+    inc_nmb = "inc_nmb"
+    icer = "icer"
+    inc_cost = "inc_cost"
+    inc_effect = "inc_effect"
+
+
+def _pair(sc: Any, strategy: str | None) -> tuple[str, str]:
+    names = [s.name for s in sc.strategies]
+    if len(names) < 2:
+        raise typer.BadParameter("a sensitivity analysis compares strategies: the scenario has only one")
+    if strategy is None:
+        strategy = next(n for n in names if n != sc.comparator)
+    if strategy not in names:
+        raise typer.BadParameter(
+            f"unknown strategy '{strategy}' (strategies: {', '.join(names)})", param_hint="--strategy"
+        )
+    if strategy == sc.comparator:
+        raise typer.BadParameter("choose a strategy other than the comparator", param_hint="--strategy")
+    return strategy, sc.comparator
+
+
+def _wtp_one(sc: Any, wtp: float | None) -> float:
+    if wtp is not None:
+        return wtp
+    if sc.settings.wtp:
+        return sc.settings.wtp[0]
+    raise typer.BadParameter("give --wtp (the scenario has no settings.wtp)")
+
+
+@app.command(
+    epilog="Examples:\n\n  atmpcli dsa sick_sicker --strategy B --wtp 100000\n\n"
+    "  atmpcli dsa hiv_chancellor --percent 20 --outcome icer\n\n"
+    "  atmpcli dsa sick_sicker --two-way c_trtB,u_S1 --steps 5"
+)
+def dsa(
+    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario file or name.")],
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--parameter",
+            "-p",
+            metavar="NAME",
+            help="Vary only these parameters (repeat); default: every parameter with a range or a distribution.",
+        ),
+    ] = None,
+    percent: Annotated[
+        float | None,
+        typer.Option(
+            "--percent", min=0.0, help="Vary parameters without a range or distribution by +/- this percentage."
+        ),
+    ] = None,
+    outcome: Annotated[
+        Outcome, typer.Option("--outcome", metavar="OUTCOME", help="inc_nmb (default), icer, inc_cost or inc_effect.")
+    ] = Outcome.inc_nmb,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            "--strategy", metavar="NAME", help="Strategy compared with the comparator (default: the first other one)."
+        ),
+    ] = None,
+    wtp: Annotated[
+        float | None,
+        typer.Option("--wtp", metavar="AMOUNT", help="Willingness to pay (default: the scenario's first)."),
+    ] = None,
+    two_way_params: Annotated[
+        str | None,
+        typer.Option("--two-way", metavar="A,B", help="Two-way analysis of two parameters over their ranges."),
+    ] = None,
+    steps: Annotated[int, typer.Option("--steps", min=2, max=101, help="Grid points per parameter for --two-way.")] = 5,
+    fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
+) -> None:
+    """One-way (tornado) and two-way deterministic sensitivity analysis."""
+    from atmpcli.analysis import dsa as D
+    from atmpcli.scenario.catalog import resolve
+    from atmpcli.scenario.compile import load_scenario
+
+    try:
+        sc = load_scenario(resolve(scenario))
+        chosen, comparator = _pair(sc, strategy)
+        w = _wtp_one(sc, wtp)
+        if two_way_params:
+            pair = [p.strip() for p in two_way_params.split(",") if p.strip()]
+            if len(pair) != 2:
+                raise typer.BadParameter("expected two parameter names: A,B", param_hint="--two-way")
+            a, b = D.ranges(sc, pair, percent)
+            tw = D.two_way(sc, a, b, steps, outcome=outcome.value, strategy=chosen, comparator=comparator, wtp=w)
+            rows = [
+                {
+                    "parameter_a": a.parameter,
+                    "value_a": float(tw.a_values[i]),
+                    "parameter_b": b.parameter,
+                    "value_b": float(tw.b_values[j]),
+                    "strategy": chosen,
+                    "comparator": comparator,
+                    "wtp": w,
+                    "outcome": outcome.value,
+                    "value": float(tw.values[i, j]),
+                    "optimal": tw.optimal[i][j],
+                }
+                for i in range(steps)
+                for j in range(steps)
+            ]
+            _emit_rows(
+                rows,
+                fmt,
+                lambda: __import__("atmpcli.report.uncertainty", fromlist=["x"]).two_way_table(tw, outcome.value),
+            )
+            return
+        ow = D.one_way(
+            sc, D.ranges(sc, parameter, percent), outcome=outcome.value, strategy=chosen, comparator=comparator, wtp=w
+        )
+    except AtmpError as exc:
+        raise fail(exc) from None
+    rows = [
+        {
+            "parameter": ow.ranges[i].parameter,
+            "base": ow.ranges[i].base,
+            "low": ow.ranges[i].low,
+            "high": ow.ranges[i].high,
+            "range_source": ow.ranges[i].source,
+            "strategy": chosen,
+            "comparator": comparator,
+            "wtp": w,
+            "outcome": outcome.value,
+            "base_value": ow.base_value,
+            "value_low": float(ow.low_values[i]),
+            "value_high": float(ow.high_values[i]),
+            "swing": float(ow.swing[i]),
+            "optimal_low": ow.optimal_low[i],
+            "optimal_high": ow.optimal_high[i],
+        }
+        for i in ow.order()
+    ]
+    _emit_rows(
+        rows,
+        fmt,
+        lambda: __import__("atmpcli.report.uncertainty", fromlist=["x"]).tornado_table(
+            ow, sc.spec.currency, sc.spec.title
+        ),
+    )
+
+
+def _emit_rows(rows: list[dict[str, Any]], fmt: Format, table: Any) -> None:
+    if fmt is Format.csv:
+        from atmpcli.report.formats import write_csv
+
+        write_csv(list(rows[0]) if rows else [], rows, sys.stdout)
+    elif fmt is Format.json:
+        from atmpcli.report.formats import write_json
+
+        write_json({"rows": rows}, sys.stdout)
+    else:
+        stdout_console().print(table())
+
+
+@app.command(
+    epilog="Examples:\n\n  atmpcli threshold cart_pediatric_all --parameter c_tisagenlecleucel --wtp 100000\n\n"
+    "  atmpcli threshold egfr_test_and_treat -p c_test --strategy test_and_treat --wtp-grid 20000:80000:10000"
+)
+def threshold(
+    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario file or name.")],
+    parameter: Annotated[
+        str, typer.Option("--parameter", "-p", metavar="NAME", help="The parameter to solve for (e.g. a price).")
+    ],
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            "--strategy",
+            metavar="NAME",
+            help="The strategy that should be cost-effective (default: the first non-comparator).",
+        ),
+    ] = None,
+    wtp: Annotated[
+        list[float] | None, typer.Option("--wtp", metavar="AMOUNT", help="Willingness to pay; repeat for several.")
+    ] = None,
+    wtp_grid: Annotated[
+        str | None,
+        typer.Option(
+            "--wtp-grid",
+            metavar="START:STOP:STEP",
+            help="A range of thresholds: the curve of the threshold value against WTP.",
+        ),
+    ] = None,
+    low: Annotated[
+        float | None,
+        typer.Option("--low", help="Lower end of the search range (default: the parameter's low, else 0)."),
+    ] = None,
+    high: Annotated[
+        float | None, typer.Option("--high", help="Upper end (default: the parameter's high, else 10 x its value).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
+) -> None:
+    """The value of a parameter at which a strategy becomes cost-effective (e.g. the maximum price)."""
+    from atmpcli.analysis.threshold import threshold as solve
+    from atmpcli.scenario.catalog import resolve
+    from atmpcli.scenario.compile import load_scenario
+
+    try:
+        sc = load_scenario(resolve(scenario))
+        chosen, _ = _pair(sc, strategy)
+        thresholds = _thresholds(sc.settings.wtp, wtp, wtp_grid)
+        if not thresholds:
+            raise typer.BadParameter("give --wtp or --wtp-grid (the scenario has no settings.wtp)")
+        res = solve(sc, parameter, chosen, thresholds, low, high)
+    except AtmpError as exc:
+        raise fail(exc) from None
+    rows = [
+        {
+            "parameter": res.parameter,
+            "strategy": res.strategy,
+            "wtp": p.wtp,
+            "threshold": p.value,
+            "cost_effective": None
+            if p.cost_effective_below is None
+            else ("below" if p.cost_effective_below else "above"),
+            "crossings": p.crossings,
+            "base": res.base,
+            "low": res.low,
+            "high": res.high,
+            "note": p.note,
+        }
+        for p in res.points
+    ]
+    _emit_rows(
+        rows,
+        fmt,
+        lambda: __import__("atmpcli.report.uncertainty", fromlist=["x"]).threshold_table(
+            res, sc.spec.currency, sc.spec.title
+        ),
+    )

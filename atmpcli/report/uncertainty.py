@@ -70,3 +70,80 @@ def psa_tables(summary: PSASummary, currency: str, effect: str, title: str) -> G
             v.add_row(f"{w:,.0f}", *(money(e.evppi[i]) for e in summary.evppi), money(summary.evpi[i]))
         parts.append(v)
     return Group(*parts)
+
+
+def num(x: float) -> str:
+    """A parameter value: thousands separators for large numbers, 4 significant digits otherwise."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
+SOURCE_TEXT = {"given": "low/high", "distribution": "95 % of dist.", "percent": "+/- %"}
+
+OUTCOME_TEXT = {
+    "inc_nmb": "incremental NMB",
+    "icer": "ICER",
+    "inc_cost": "incremental cost",
+    "inc_effect": "incremental effect",
+}
+
+
+def tornado_table(ow: Any, currency: str, title: str) -> Table:
+    what = OUTCOME_TEXT[ow.outcome]
+    head = (
+        f"{title}\n[dim]One-way sensitivity: {what} of {ow.strategy} vs {ow.comparator}"
+        + (f" at {ow.wtp:,.0f} {currency} per unit of effect" if ow.outcome == "inc_nmb" else "")
+        + f"; base case {money(ow.base_value)}; largest swing first[/dim]"
+    )
+    t = Table(
+        title=head,
+        title_justify="left",
+        caption=f"Optimal strategy (highest NMB at {ow.wtp:,.0f}) in the base case: {ow.optimal_base}",
+        caption_justify="left",
+    )
+    for col in ("Parameter", "Low", "High", "Range", "At low", "At high", "Swing", "Optimal low/high"):
+        t.add_column(
+            col,
+            justify="left" if col in ("Parameter", "Range", "Optimal low/high") else "right",
+            no_wrap=col == "Parameter",
+        )
+    for i in ow.order():
+        r = ow.ranges[i]
+        t.add_row(
+            r.parameter,
+            num(r.low),
+            num(r.high),
+            SOURCE_TEXT[r.source],
+            money(ow.low_values[i]),
+            money(ow.high_values[i]),
+            money(ow.swing[i]),
+            f"{ow.optimal_low[i]} / {ow.optimal_high[i]}",
+        )
+    return t
+
+
+def two_way_table(tw: Any, outcome: str) -> Table:
+    t = Table(
+        title=f"Two-way sensitivity: optimal strategy and {OUTCOME_TEXT[outcome]} "
+        f"({tw.a.parameter} down, {tw.b.parameter} across)",
+        title_justify="left",
+    )
+    t.add_column(f"{tw.a.parameter} \\ {tw.b.parameter}", justify="right")
+    for b in tw.b_values:
+        t.add_column(num(b), justify="right")
+    for i, a in enumerate(tw.a_values):
+        t.add_row(num(a), *(f"{tw.optimal[i][j]}\n{money(tw.values[i, j])}" for j in range(len(tw.b_values))))
+    return t
+
+
+def threshold_table(res: Any, currency: str, title: str) -> Table:
+    t = Table(
+        title=f"{title}\n[dim]Threshold of {res.parameter} (base {res.base:,.6g}; searched "
+        f"{res.low:,.6g} to {res.high:,.6g}) at which {res.strategy} has the highest NMB[/dim]",
+        title_justify="left",
+    )
+    for col in ("WTP", "Threshold", f"{res.strategy} is cost-effective", "Note"):
+        t.add_column(col, justify="right" if col in ("WTP", "Threshold") else "left")
+    for p in res.points:
+        when = "" if p.cost_effective_below is None else ("below" if p.cost_effective_below else "above")
+        t.add_row(f"{p.wtp:,.0f}", "—" if p.value is None else num(p.value), when, p.note)
+    return t

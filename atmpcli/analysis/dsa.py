@@ -1,0 +1,183 @@
+"""Deterministic sensitivity analysis: one-way (tornado) and two-way, each in one vectorised pass.
+
+Every setting of the varied parameters is one "sample" of the engine, so a one-way analysis of P
+parameters is a single evaluation with 2P samples. Only input parameters (numbers, not formulas) are
+varied; parameters computed from them follow. Probabilities varied in a transition row written with
+``rest`` keep the row valid: the complement absorbs the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from atmpcli.analysis.sampling import base_values, resolve
+from atmpcli.errors import ScenarioError
+from atmpcli.model.evaluate import evaluate_strategy
+from atmpcli.scenario.compiled import Scenario
+
+OUTCOMES = ("inc_nmb", "icer", "inc_cost", "inc_effect")
+
+
+@dataclass
+class Outcomes:
+    """Per-sample cost and effect of every strategy: arrays (samples, strategies)."""
+
+    strategies: list[str]
+    costs: np.ndarray
+    effects: np.ndarray
+
+    def measure(self, outcome: str, strategy: int, comparator: int, wtp: float) -> np.ndarray:
+        dc = self.costs[:, strategy] - self.costs[:, comparator]
+        de = self.effects[:, strategy] - self.effects[:, comparator]
+        if outcome == "inc_cost":
+            return dc
+        if outcome == "inc_effect":
+            return de
+        if outcome == "icer":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(de != 0, dc / np.where(de != 0, de, 1), np.nan)
+        return wtp * de - dc
+
+    def optimal(self, wtp: float) -> list[str]:
+        best = np.argmax(wtp * self.effects - self.costs, axis=1)
+        return [self.strategies[int(i)] for i in best]
+
+
+def evaluate_settings(sc: Scenario, values: dict[str, np.ndarray]) -> Outcomes:
+    """Evaluate every strategy for each row of ``values`` (parameter -> array, all the same length)."""
+    n = len(next(iter(values.values()))) if values else 1
+    costs = np.empty((n, len(sc.strategies)))
+    effects = np.empty((n, len(sc.strategies)))
+    for k, s in enumerate(sc.strategies):
+        o = evaluate_strategy(sc, s, values, n)
+        costs[:, k] = o.cost
+        effects[:, k] = getattr(o, sc.settings.effect)
+    return Outcomes([s.name for s in sc.strategies], costs, effects)
+
+
+def inputs(sc: Scenario) -> dict[str, float]:
+    """Parameters that are plain numbers (the ones a sensitivity analysis can vary), with their values."""
+    base = base_values(sc)
+    return {n: base[n] for n, e in sc.parameters.items() if e.formula.is_constant and n in base}
+
+
+@dataclass
+class Range:
+    parameter: str
+    base: float
+    low: float
+    high: float
+    source: str  # "given", "distribution" or "percent"
+
+
+def ranges(sc: Scenario, names: Sequence[str] | None = None, percent: float | None = None) -> list[Range]:
+    """Low/high per parameter: given in the scenario, else the 2.5th/97.5th percentiles of its
+    distribution, else +/- ``percent`` % of its value. Parameters with none of these are left out
+    (unless named explicitly, which is an error)."""
+    values = inputs(sc)
+    base = base_values(sc)
+    dists = resolve(sc)
+    wanted = list(names) if names else [n for n in sc.parameters if n in values]
+    out = []
+    for name in wanted:
+        if name not in sc.parameters:
+            raise _error(sc, f"unknown parameter '{name}'")
+        if name not in values:
+            raise _error(sc, f"'{name}' is computed from other parameters; vary those instead")
+        if name in sc.ranges:
+            lo_e, hi_e = sc.ranges[name]
+            lo = float(np.asarray(lo_e.formula.evaluate(base)).reshape(-1)[0]) if lo_e else values[name]
+            hi = float(np.asarray(hi_e.formula.evaluate(base)).reshape(-1)[0]) if hi_e else values[name]
+            out.append(Range(name, values[name], lo, hi, "given"))
+        elif name in dists and dists[name].kind != "fixed":
+            q = dists[name].quantile(np.array([0.025, 0.975]))
+            out.append(Range(name, values[name], float(q[0]), float(q[1]), "distribution"))
+        elif percent is not None:
+            v = values[name]
+            out.append(Range(name, v, v * (1 - percent / 100), v * (1 + percent / 100), "percent"))
+        elif names:
+            raise _error(sc, f"'{name}' has no low/high, no distribution, and no --percent was given")
+    if not out:
+        raise _error(sc, "no parameter has a range: give parameters low/high or a distribution, or use --percent")
+    return out
+
+
+def _error(sc: Scenario, message: str) -> ScenarioError:
+    return ScenarioError([sc.doc.problem(("parameters",), message)])
+
+
+@dataclass
+class OneWay:
+    ranges: list[Range]
+    outcome: str
+    strategy: str
+    comparator: str
+    wtp: float
+    base_value: float
+    low_values: np.ndarray
+    high_values: np.ndarray
+    optimal_base: str
+    optimal_low: list[str]
+    optimal_high: list[str]
+
+    @property
+    def swing(self) -> np.ndarray:
+        return np.abs(self.high_values - self.low_values)
+
+    def order(self) -> list[int]:
+        """Rows from the largest swing to the smallest (the tornado), undefined swings last."""
+        sw = np.nan_to_num(self.swing, nan=-1.0)
+        return sorted(range(len(self.ranges)), key=lambda i: -sw[i])
+
+
+def one_way(sc: Scenario, rngs: list[Range], *, outcome: str, strategy: str, comparator: str, wtp: float) -> OneWay:
+    names = [r.parameter for r in rngs]
+    values = inputs(sc)
+    n = 2 * len(rngs) + 1  # the last sample is the base case
+    settings = {p: np.full(n, values[p]) for p in names}
+    for i, r in enumerate(rngs):
+        settings[r.parameter][2 * i] = r.low
+        settings[r.parameter][2 * i + 1] = r.high
+    out = evaluate_settings(sc, settings)
+    s, c = out.strategies.index(strategy), out.strategies.index(comparator)
+    m = out.measure(outcome, s, c, wtp)
+    best = out.optimal(wtp)
+    return OneWay(
+        rngs,
+        outcome,
+        strategy,
+        comparator,
+        wtp,
+        float(m[-1]),
+        m[0:-1:2],
+        m[1:-1:2],
+        best[-1],
+        best[0:-1:2],
+        best[1:-1:2],
+    )
+
+
+@dataclass
+class TwoWay:
+    a: Range
+    b: Range
+    a_values: np.ndarray
+    b_values: np.ndarray
+    values: np.ndarray  # (len(a_values), len(b_values)) of the outcome
+    optimal: list[list[str]]
+
+
+def two_way(
+    sc: Scenario, a: Range, b: Range, steps: int, *, outcome: str, strategy: str, comparator: str, wtp: float
+) -> TwoWay:
+    av = np.linspace(a.low, a.high, steps)
+    bv = np.linspace(b.low, b.high, steps)
+    grid_a, grid_b = np.meshgrid(av, bv, indexing="ij")
+    out = evaluate_settings(sc, {a.parameter: grid_a.ravel(), b.parameter: grid_b.ravel()})
+    s, c = out.strategies.index(strategy), out.strategies.index(comparator)
+    m = out.measure(outcome, s, c, wtp).reshape(steps, steps)
+    best = np.array(out.optimal(wtp), dtype=object).reshape(steps, steps)
+    return TwoWay(a, b, av, bv, m, [list(row) for row in best])

@@ -1,0 +1,146 @@
+"""Threshold analysis: the value of one parameter at which a strategy becomes cost-effective.
+
+"Cost-effective" means: the strategy has the highest net monetary benefit among all strategies at
+the willingness to pay. For each threshold, g(v) = NMB_strategy(v) - max over the other strategies of
+NMB(v) is evaluated on a grid over the range (one vectorised pass), sign changes are located, and each
+root is refined by bisection (all thresholds at once) to 1e-10 of the range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from atmpcli.analysis.dsa import evaluate_settings, inputs
+from atmpcli.errors import ScenarioError
+from atmpcli.scenario.compiled import Scenario
+
+
+@dataclass
+class ThresholdPoint:
+    wtp: float
+    value: float | None  # where the strategy starts or stops being cost-effective (the first crossing)
+    cost_effective_below: bool | None  # True: cost-effective for values below `value` (e.g. a price)
+    crossings: int
+    note: str
+
+
+@dataclass
+class ThresholdResult:
+    parameter: str
+    strategy: str
+    base: float
+    low: float
+    high: float
+    points: list[ThresholdPoint]
+
+
+def threshold(
+    sc: Scenario,
+    parameter: str,
+    strategy: str,
+    wtp: Sequence[float],
+    low: float | None = None,
+    high: float | None = None,
+    grid: int = 401,
+) -> ThresholdResult:
+    values = inputs(sc)
+    if parameter not in sc.parameters:
+        raise ScenarioError([sc.doc.problem(("parameters",), f"unknown parameter '{parameter}'")])
+    if parameter not in values:
+        raise ScenarioError(
+            [
+                sc.doc.problem(
+                    ("parameters", parameter), f"'{parameter}' is computed from other parameters; choose an input"
+                )
+            ]
+        )
+    names = [s.name for s in sc.strategies]
+    if strategy not in names:
+        raise ScenarioError([sc.doc.problem(("strategies",), f"unknown strategy '{strategy}'")])
+    if len(names) < 2:
+        raise ScenarioError([sc.doc.problem(("strategies",), "a threshold needs at least two strategies")])
+    base = values[parameter]
+    lo, hi = _range(sc, parameter, base, low, high)
+    k = names.index(strategy)
+    grid_v = np.linspace(lo, hi, grid)
+    out = evaluate_settings(sc, {parameter: grid_v})
+
+    def gap(costs: np.ndarray, effects: np.ndarray, w: np.ndarray) -> np.ndarray:
+        nmb = w[:, None] * effects - costs
+        others = np.delete(nmb, k, axis=1).max(axis=1)
+        return nmb[:, k] - others
+
+    points: list[ThresholdPoint] = []
+    pending: list[tuple[int, float, float, float]] = []  # (index in points, w, left, right)
+    for w in wtp:
+        g = gap(out.costs, out.effects, np.full(grid, w))
+        sign = np.sign(g)
+        changes = np.flatnonzero(sign[:-1] * sign[1:] < 0)
+        zeros = np.flatnonzero(g == 0)
+        if changes.size == 0 and zeros.size == 0:
+            where = "the whole range" if g[0] > 0 else "no value in the range"
+            note = (
+                f"{strategy} is cost-effective over {where} [{lo:g}, {hi:g}]"
+                if g[0] > 0
+                else f"{strategy} is not cost-effective for any value in [{lo:g}, {hi:g}]; widen the range (--low, --high)"
+            )
+            points.append(ThresholdPoint(w, None, None, 0, note))
+            continue
+        first = int(changes[0]) if changes.size else int(zeros[0])
+        below = bool(g[first] > 0) if changes.size else bool(g[0] > 0)
+        note = "" if changes.size + zeros.size == 1 else "more than one crossing in the range; the first is shown"
+        points.append(ThresholdPoint(w, float(grid_v[first]), below, int(changes.size + zeros.size), note))
+        if changes.size:
+            pending.append((len(points) - 1, w, float(grid_v[first]), float(grid_v[first + 1])))
+    if pending:
+        _bisect(sc, parameter, pending, points, gap, tol=1e-10 * max(abs(hi - lo), 1e-300))
+    return ThresholdResult(parameter, strategy, base, lo, hi, points)
+
+
+def _range(sc: Scenario, parameter: str, base: float, low: float | None, high: float | None) -> tuple[float, float]:
+    if low is None and high is None and parameter in sc.ranges:
+        from atmpcli.analysis.dsa import ranges
+
+        r = ranges(sc, [parameter])[0]
+        low, high = r.low, r.high
+    if low is None:
+        low = 0.0 if base >= 0 else 10 * base
+    if high is None:
+        high = 10 * base if base > 0 else (1.0 if base == 0 else 0.0)
+    if not low < high:
+        raise ScenarioError([sc.doc.problem(("parameters", parameter), f"the range [{low:g}, {high:g}] is empty")])
+    return float(low), float(high)
+
+
+def _bisect(
+    sc: Scenario,
+    parameter: str,
+    pending: list[tuple[int, float, float, float]],
+    points: list[ThresholdPoint],
+    gap,
+    tol: float,
+) -> None:  # noqa: ANN001 - a local closure
+    idx = [p[0] for p in pending]
+    w = np.array([p[1] for p in pending])
+    left = np.array([p[2] for p in pending])
+    right = np.array([p[3] for p in pending])
+    g_left = gap(*_eval(sc, parameter, left), w)
+    for _ in range(200):
+        if np.all(right - left <= tol):
+            break
+        mid = (left + right) / 2
+        g_mid = gap(*_eval(sc, parameter, mid), w)
+        same = np.sign(g_mid) == np.sign(g_left)
+        left = np.where(same, mid, left)
+        g_left = np.where(same, g_mid, g_left)
+        right = np.where(same, right, mid)
+    for i, lo_v, hi_v in zip(idx, left, right, strict=True):
+        points[i].value = float((lo_v + hi_v) / 2)
+
+
+def _eval(sc: Scenario, parameter: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    out = evaluate_settings(sc, {parameter: values})
+    return out.costs, out.effects
