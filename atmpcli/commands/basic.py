@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from atmpcli.commands.common import Format, Per, app, fail, state, stdout_console
+from atmpcli.commands.common import Format, Per, SetOption, VariantOption, app, fail, load, state, stdout_console
 from atmpcli.errors import AtmpError
 
 
@@ -36,14 +36,14 @@ def compare(
     per: Annotated[
         Per, typer.Option("--per", metavar="UNIT", help="person (default) or cohort: totals for the cohort.")
     ] = Per.person,
+    variant: Annotated[str | None, VariantOption] = None,
+    sets: Annotated[list[str] | None, SetOption] = None,
 ) -> None:
     """Compare the strategies of a scenario: costs, QALYs, life-years, ICERs with dominance, NMB."""
     try:
         from atmpcli.analysis.compare import compare as run_compare
-        from atmpcli.scenario.catalog import resolve
-        from atmpcli.scenario.compile import load_scenario
 
-        result = run_compare(load_scenario(resolve(scenario)), wtp=wtp, per=per.value)
+        result = run_compare(load(scenario, variant, sets), wtp=wtp, per=per.value)
     except AtmpError as exc:
         raise fail(exc) from None
     if fmt is Format.csv:
@@ -147,3 +147,48 @@ def validate(
     if failed:
         typer.echo(f"{failed} of {len(files)} file(s) invalid", err=True)
         raise typer.Exit(1)
+
+
+@app.command(
+    epilog="Examples:\n\n  atmpcli variants cart_pediatric_all\n\n"
+    "  atmpcli variants hiv_chancellor --set rr_combination=0.6 --format csv"
+)
+def variants(
+    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario file or name.")],
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--variant", metavar="NAME", help="Run only these variants (repeat); default: all."),
+    ] = None,
+    sets: Annotated[list[str] | None, SetOption] = None,
+    wtp: Annotated[
+        list[float] | None,
+        typer.Option("--wtp", metavar="AMOUNT", callback=_positive, help="Willingness to pay; repeat for several."),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
+) -> None:
+    """Scenario analysis: the base case and the scenario's named variants side by side (with --set applied to all)."""
+    from atmpcli.analysis.variants import scenario_analysis
+
+    try:
+        base = load(scenario, None, sets)
+        names = list(only) if only else list(base.spec.variants)
+        descriptions = {n: (v.description or "") for n, v in base.spec.variants.items()}
+        columns, rows, thresholds = scenario_analysis(
+            lambda v: base if v is None else load(scenario, v, sets), names, wtp, descriptions
+        )
+    except AtmpError as exc:
+        raise fail(exc) from None
+    if fmt is Format.csv:
+        from atmpcli.report.formats import write_csv
+
+        write_csv(columns, rows, sys.stdout)
+    elif fmt is Format.json:
+        from atmpcli.report.formats import write_json
+
+        write_json({"scenario": base.name, "wtp": thresholds, "rows": rows}, sys.stdout)
+    else:
+        from atmpcli.report.tables import variants_table
+
+        stdout_console().print(
+            variants_table(rows, thresholds, base.spec.currency, base.spec.title, base.settings.effect)
+        )

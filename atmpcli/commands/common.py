@@ -77,3 +77,24 @@ def stdout_console() -> Any:
     from rich.console import Console
 
     return Console(file=sys.stdout, soft_wrap=False, no_color=bool(os.environ.get("NO_COLOR")))
+
+
+VariantOption = typer.Option("--variant", metavar="NAME", help="Apply one of the scenario's named variants.")
+SetOption = typer.Option(
+    "--set", metavar="NAME=VALUE", help="Replace a parameter's value (or settings.KEY); repeat for several."
+)
+
+
+def load(scenario: str, variant: str | None = None, sets: list[str] | None = None) -> Any:
+    """Resolve and load a scenario with a variant and --set overrides applied."""
+    from atmpcli.scenario.catalog import resolve
+    from atmpcli.scenario.compile import load_scenario
+    from atmpcli.scenario.yamlfile import parse_scalar
+
+    parsed: dict[str, Any] = {}
+    for item in sets or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise typer.BadParameter(f"expected NAME=VALUE, got '{item}'", param_hint="--set")
+        parsed[name.strip()] = parse_scalar(value.strip())
+    return load_scenario(resolve(scenario), variant=variant, sets=parsed)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from atmpcli.commands.common import Format, app, fail, stdout_console
+from atmpcli.commands.common import Format, SetOption, VariantOption, app, fail, load, stdout_console
 from atmpcli.errors import AtmpError, Problem, ScenarioError
 
 
@@ -118,6 +118,8 @@ def psa(
         ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
+    variant: Annotated[str | None, VariantOption] = None,
+    sets: Annotated[list[str] | None, SetOption] = None,
 ) -> None:
     """Probabilistic sensitivity analysis: means and intervals, CEAC, CEAF, EVPI and EVPPI."""
     from atmpcli.analysis.psa import PSAResult, run_on_draws, run_psa
@@ -141,10 +143,8 @@ def psa(
             if scenario is None:
                 raise typer.BadParameter("give a SCENARIO (or --results FILE.csv)")
             from atmpcli.report.documents import header as make_header
-            from atmpcli.scenario.catalog import resolve
-            from atmpcli.scenario.compile import load_scenario
 
-            sc = load_scenario(resolve(scenario))
+            sc = load(scenario, variant, sets)
             thresholds = _thresholds(sc.settings.wtp, wtp, wtp_grid)
             keep = bool(groups) or per_sample is not None
             with _Bar("sampling") as bar:
@@ -283,14 +283,14 @@ def dsa(
     ] = None,
     steps: Annotated[int, typer.Option("--steps", min=2, max=101, help="Grid points per parameter for --two-way.")] = 5,
     fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
+    variant: Annotated[str | None, VariantOption] = None,
+    sets: Annotated[list[str] | None, SetOption] = None,
 ) -> None:
     """One-way (tornado) and two-way deterministic sensitivity analysis."""
     from atmpcli.analysis import dsa as D
-    from atmpcli.scenario.catalog import resolve
-    from atmpcli.scenario.compile import load_scenario
 
     try:
-        sc = load_scenario(resolve(scenario))
+        sc = load(scenario, variant, sets)
         chosen, comparator = _pair(sc, strategy)
         w = _wtp_one(sc, wtp)
         if two_way_params:
@@ -404,14 +404,14 @@ def threshold(
         float | None, typer.Option("--high", help="Upper end (default: the parameter's high, else 10 x its value).")
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
+    variant: Annotated[str | None, VariantOption] = None,
+    sets: Annotated[list[str] | None, SetOption] = None,
 ) -> None:
     """The value of a parameter at which a strategy becomes cost-effective (e.g. the maximum price)."""
     from atmpcli.analysis.threshold import threshold as solve
-    from atmpcli.scenario.catalog import resolve
-    from atmpcli.scenario.compile import load_scenario
 
     try:
-        sc = load_scenario(resolve(scenario))
+        sc = load(scenario, variant, sets)
         chosen, _ = _pair(sc, strategy)
         thresholds = _thresholds(sc.settings.wtp, wtp, wtp_grid)
         if not thresholds:

@@ -150,3 +150,39 @@ def print_renderable(renderable: Any, console: Console) -> None:
 
 def error_text(message: str) -> Text:
     return Text(message)
+
+
+def variants_table(
+    rows: Sequence[dict[str, Any]], wtp: Sequence[float], currency: str, title: str, effect: str
+) -> Table:
+    t = Table(
+        title=f"{title}\n[dim]Scenario analysis: base case and variants[/dim]",
+        title_justify="left",
+        caption="Optimal: the thresholds at which the strategy has the highest NMB.",
+        caption_justify="left",
+    )
+    for col, just in [
+        ("Variant", "left"),
+        ("Strategy", "left"),
+        (f"Cost ({currency})", "right"),
+        (EFFECT_TEXT[effect], "right"),
+        ("ICER", "right"),
+        ("Status", "left"),
+        ("Optimal at", "left"),
+    ]:
+        t.add_column(col, justify=just, no_wrap=col in ("Variant", "Strategy", "Status"))  # type: ignore[arg-type]
+    previous = None
+    for r in rows:
+        variant = r["variant"] if r["variant"] != previous else ""
+        previous = r["variant"]
+        optimal = ", ".join(f"{float(w):,.0f}" for w in r["optimal"].split(";") if w)
+        t.add_row(
+            variant,
+            r["strategy"],
+            money(r["cost"]),
+            amount(r["effect"], 4),
+            money(r["icer"]),
+            STATUS_TEXT[r["status"]],
+            optimal,
+        )
+    return t

@@ -77,7 +77,7 @@ def num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
-SOURCE_TEXT = {"given": "low/high", "distribution": "95 % of dist.", "percent": "+/- %"}
+SOURCE_TEXT = {"given": "given", "distribution": "2.5-97.5%", "percent": "+/- %"}
 
 OUTCOME_TEXT = {
     "inc_nmb": "incremental NMB",
@@ -137,8 +137,8 @@ def two_way_table(tw: Any, outcome: str) -> Table:
 
 def threshold_table(res: Any, currency: str, title: str) -> Table:
     t = Table(
-        title=f"{title}\n[dim]Threshold of {res.parameter} (base {res.base:,.6g}; searched "
-        f"{res.low:,.6g} to {res.high:,.6g}) at which {res.strategy} has the highest NMB[/dim]",
+        title=f"{title}\n[dim]Threshold of {res.parameter} (base {num(res.base)}; searched "
+        f"{num(res.low)} to {num(res.high)}) at which {res.strategy} has the highest NMB[/dim]",
         title_justify="left",
     )
     for col in ("WTP", "Threshold", f"{res.strategy} is cost-effective", "Note"):

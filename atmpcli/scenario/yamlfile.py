@@ -166,3 +166,12 @@ def _build_scalar(node: yaml.Node, loader: _Loader, doc: YamlDocument, problems:
     except yaml.YAMLError as exc:
         problems.append(Problem(f"cannot read value: {exc}", "", str(doc.path), *_mark(node)))
         return None
+
+
+def parse_scalar(text: str) -> Any:
+    """A command-line value read as YAML would read it (``1e-3`` is a number, ``a * b`` a formula)."""
+    try:
+        value = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+    except yaml.YAMLError:
+        return text
+    return text if isinstance(value, dict | list) or value is None else value
