@@ -130,6 +130,9 @@ def canonical(kind: str, given: dict[str, float], value: float) -> Distribution:
     if kind == "lognormal":
         if "meanlog" in g:
             return Distribution("lognormal", (g["meanlog"], _positive(g["sdlog"], "sdlog")))
+        if "sdlog" in g:  # mean on the natural scale and sdlog, as heemod's lognormal(mean, sdlog)
+            sdlog = _positive(g["sdlog"], "sdlog")
+            return Distribution("lognormal", (math.log(_positive(mean, "mean")) - sdlog**2 / 2, sdlog))
         if "low" in g:
             lo, hi = _positive(g["low"], "low"), _positive(g["high"], "high")
             return Distribution(

@@ -83,7 +83,7 @@ _FORMS: dict[str, list[tuple[str, ...]]] = {
     "fixed": [()],
     "normal": [("sd",), ("se",), ("low", "high")],
     "truncnormal": [("sd", "lower", "upper"), ("se", "lower", "upper")],
-    "lognormal": [("meanlog", "sdlog"), ("se",), ("low", "high")],
+    "lognormal": [("meanlog", "sdlog"), ("sdlog",), ("se",), ("low", "high")],
     "gamma": [("shape", "rate"), ("shape", "scale"), ("se",)],
     "beta": [("alpha", "beta"), ("se",)],
     "uniform": [("min", "max")],

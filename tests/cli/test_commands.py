@@ -87,7 +87,7 @@ def test_list_scenarios_formats(tmp_path: Path):
     doc = json.loads(run("list-scenarios", "--format", "json").stdout)
     hiv = next(s for s in doc["scenarios"] if s["name"] == "hiv_chancellor")
     assert hiv["strategies"] == ["monotherapy", "combination"] and hiv["illustrative"] is False
-    assert len(hiv["sources"]) == 2
+    assert len(hiv["sources"]) == 3
     assert "hiv_chancellor" in run("list-scenarios").stdout
 
 

@@ -88,7 +88,7 @@ def test_draws_file_runs_the_model_on_given_parameter_sets(tmp_path: Path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["psa", "hiv_chancellor"], "no parameter has a distribution"),
+        (["psa", "heemod_intro"], "no parameter has a distribution"),
         (["psa", "sick_sicker", "-n", "50", "--evppi", "not_a_parameter"], "--evppi: no draws of not_a_parameter"),
     ],
 )
