@@ -20,7 +20,9 @@ class Problem:
     column: int | None = None
 
     def __str__(self) -> str:
-        where = self.file or "<scenario>"
+        if not self.file:
+            return (f"{self.field}: " if self.field else "") + self.message
+        where = self.file
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:

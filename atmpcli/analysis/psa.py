@@ -41,12 +41,15 @@ def _effect(sc: Scenario, outcome: object) -> np.ndarray:
     return getattr(outcome, sc.settings.effect)
 
 
+CHUNK = 2 * BLOCK
+
+
 def run_psa(
     sc: Scenario,
     samples: int,
     seed: int,
     *,
-    chunk: int = 2 * BLOCK,
+    chunk: int = CHUNK,
     keep_draws: bool = False,
     progress: Progress | None = None,
 ) -> PSAResult:
@@ -54,7 +57,7 @@ def run_psa(
     if samples < 1:
         raise ValueError("samples must be at least 1")
     s = sampler(sc)
-    chunk = max(BLOCK, chunk - chunk % BLOCK)
+    chunk = _whole_blocks(chunk)
 
     def draws_for(start: int, size: int) -> dict[str, np.ndarray]:
         return s.draw(seed, start, size)
@@ -62,6 +65,10 @@ def run_psa(
     result = _evaluate_in_chunks(sc, samples, draws_for, chunk, keep_draws, progress)
     result.seed = seed
     return result
+
+
+def _whole_blocks(chunk: int) -> int:
+    return max(BLOCK, chunk - chunk % BLOCK)
 
 
 def run_on_draws(
@@ -88,6 +95,22 @@ def run_on_draws(
     return result
 
 
+def evaluate_chunk(sc: Scenario, draws: dict[str, np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Costs and effects (size, strategies) of one chunk of parameter sets."""
+    costs = np.empty((size, len(sc.strategies)))
+    effects = np.empty((size, len(sc.strategies)))
+    for j, strategy in enumerate(sc.strategies):
+        o = evaluate_strategy(sc, strategy, draws, size)
+        costs[:, j] = o.cost
+        effects[:, j] = _effect(sc, o)
+    return costs, effects
+
+
+def chunks(samples: int, chunk: int) -> list[tuple[int, int]]:
+    """(start, size) of each chunk; the same split locally and on a cluster, so results are identical."""
+    return [(start, min(chunk, samples - start)) for start in range(0, samples, chunk)]
+
+
 def _evaluate_in_chunks(
     sc: Scenario,
     samples: int,
@@ -100,13 +123,9 @@ def _evaluate_in_chunks(
     costs = np.empty((samples, k))
     effects = np.empty((samples, k))
     kept: dict[str, list[np.ndarray]] = {}
-    for start in range(0, samples, chunk):
-        size = min(chunk, samples - start)
+    for start, size in chunks(samples, chunk):
         draws = draws_for(start, size)
-        for j, strategy in enumerate(sc.strategies):
-            o = evaluate_strategy(sc, strategy, draws, size)
-            costs[start : start + size, j] = o.cost
-            effects[start : start + size, j] = _effect(sc, o)
+        costs[start : start + size], effects[start : start + size] = evaluate_chunk(sc, draws, size)
         if keep_draws:
             for name, v in draws.items():
                 kept.setdefault(name, []).append(np.asarray(v, dtype=float))

@@ -89,6 +89,12 @@ def load(scenario: str, variant: str | None = None, sets: list[str] | None = Non
     """Resolve and load a scenario with a variant and --set overrides applied."""
     from atmpcli.scenario.catalog import resolve
     from atmpcli.scenario.compile import load_scenario
+
+    return load_scenario(resolve(scenario), variant=variant, sets=parse_sets(sets))
+
+
+def parse_sets(sets: list[str] | None) -> dict[str, Any]:
+    """``["a=1", "settings.x=2"]`` -> ``{"a": 1.0, "settings.x": 2.0}``, values read as YAML scalars."""
     from atmpcli.scenario.yamlfile import parse_scalar
 
     parsed: dict[str, Any] = {}
@@ -97,4 +103,4 @@ def load(scenario: str, variant: str | None = None, sets: list[str] | None = Non
         if not sep or not name.strip() or not value.strip():
             raise typer.BadParameter(f"expected NAME=VALUE, got '{item}'", param_hint="--set")
         parsed[name.strip()] = parse_scalar(value.strip())
-    return load_scenario(resolve(scenario), variant=variant, sets=parsed)
+    return parsed

@@ -120,6 +120,14 @@ def psa(
     fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
     variant: Annotated[str | None, VariantOption] = None,
     sets: Annotated[list[str] | None, SetOption] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Run on a Dask distributed cluster (e.g. tcp://host:8786); needs atmpcli[distributed]. Same results as a local run.",
+        ),
+    ] = None,
 ) -> None:
     """Probabilistic sensitivity analysis: means and intervals, CEAC, CEAF, EVPI and EVPPI."""
     from atmpcli.analysis.psa import PSAResult, run_on_draws, run_psa
@@ -152,6 +160,20 @@ def psa(
                     from atmpcli.scenario.external import read_numeric_csv
 
                     result = run_on_draws(sc, read_numeric_csv(draws), progress=bar)
+                elif scheduler is not None:
+                    from atmpcli.analysis.distributed import run_psa_distributed
+                    from atmpcli.commands.common import parse_sets
+
+                    result = run_psa_distributed(
+                        scheduler,
+                        sc,
+                        samples,
+                        seed,
+                        variant=variant,
+                        sets=parse_sets(sets),
+                        keep_draws=keep,
+                        progress=bar,
+                    )
                 else:
                     result = run_psa(sc, samples, seed, keep_draws=keep, progress=bar)
             population = population if population is not None else sc.settings.population
