@@ -106,10 +106,11 @@ def _range(sc: Scenario, parameter: str, base: float, low: float | None, high: f
 
         r = ranges(sc, [parameter])[0]
         low, high = r.low, r.high
+    support = _support(sc, parameter)
     if low is None:
-        low = 0.0 if base >= 0 else 10 * base
+        low = support[0] if support else (0.0 if base >= 0 else 10 * base)
     if high is None:
-        high = 10 * base if base > 0 else (1.0 if base == 0 else 0.0)
+        high = support[1] if support else (10 * base if base > 0 else (1.0 if base == 0 else 0.0))
     if not low < high:
         raise ScenarioError([sc.doc.problem(("parameters", parameter), f"the range [{low:g}, {high:g}] is empty")])
     return float(low), float(high)
@@ -144,3 +145,19 @@ def _bisect(
 def _eval(sc: Scenario, parameter: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out = evaluate_settings(sc, {parameter: values})
     return out.costs, out.effects
+
+
+def _support(sc: Scenario, parameter: str) -> tuple[float, float] | None:
+    """The bounds of a bounded distribution (a probability's [0, 1]); None for unbounded ones."""
+    from atmpcli.analysis.sampling import resolve
+
+    d = resolve(sc).get(parameter)
+    if d is None:
+        return None
+    if d.kind == "beta":
+        return 0.0, 1.0
+    if d.kind in ("uniform", "triangular", "pert"):
+        return d.params[0], d.params[-1]
+    if d.kind == "truncnormal":
+        return d.params[2], d.params[3]
+    return None

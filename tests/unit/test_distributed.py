@@ -35,17 +35,14 @@ def test_cluster_run_equals_local_run(client):
 def test_cluster_run_applies_variants_and_sets(client):
     from atmpcli.analysis.distributed import run_psa_distributed
 
-    sc = load_scenario(bundled("cart_pediatric_all"), variant="conservative_durability", sets={"c_salvage": 100000.0})
-    load_scenario(bundled("cart_pediatric_all"))
-    # cart has no distributions of its own: the check that something is uncertain runs before any task
-    from atmpcli.errors import ScenarioError
-
-    with pytest.raises(ScenarioError, match="no parameter has a distribution"):
-        run_psa_distributed(client, sc, 100, seed=1, variant="conservative_durability", sets={"c_salvage": 100000.0})
-    hiv = load_scenario(bundled("hiv_chancellor"), sets={"c_zidovudine": 3000.0})
-    local = run_psa(hiv, 500, seed=3)
-    remote = run_psa_distributed(client, hiv, 500, seed=3, sets={"c_zidovudine": 3000.0})
+    sets = {"c_salvage": 100000.0}
+    sc = load_scenario(bundled("cart_pediatric_all"), variant="conservative_durability", sets=sets)
+    local = run_psa(sc, 700, seed=3)
+    remote = run_psa_distributed(client, sc, 700, seed=3, variant="conservative_durability", sets=sets)
     assert_array_equal(local.costs, remote.costs)
+    assert_array_equal(local.effects, remote.effects)
+    plain = run_psa(load_scenario(bundled("cart_pediatric_all")), 700, seed=3)
+    assert not (plain.costs == remote.costs).all()  # the variant and the --set reached the workers
 
 
 def test_cli_scheduler_option(client):
