@@ -1,64 +1,62 @@
-"""compare, list-scenarios, validate."""
+"""compare, list-scenarios, validate, variants."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from atmpcli.commands.common import Format, Per, SetOption, VariantOption, app, fail, load, state, stdout_console
+from atmpcli.commands.common import (
+    Format,
+    FormatOpt,
+    Per,
+    ScenarioArg,
+    SetsOpt,
+    VariantOpt,
+    WtpOpt,
+    app,
+    emit,
+    fail,
+    load,
+    state,
+)
 from atmpcli.errors import AtmpError
-
-
-def _positive(values: list[float] | None) -> list[float] | None:
-    if values is not None and any(v <= 0 for v in values):
-        raise typer.BadParameter("willingness to pay must be positive")
-    return values
 
 
 @app.command(epilog="Example: atmpcli compare hiv_chancellor --format csv > results.csv")
 def compare(
-    scenario: Annotated[
-        str, typer.Argument(metavar="SCENARIO", help="Scenario file, or the name of a bundled/user scenario.")
-    ],
-    fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
-    wtp: Annotated[
-        list[float] | None,
-        typer.Option(
-            "--wtp",
-            metavar="AMOUNT",
-            callback=_positive,
-            help="Willingness to pay per QALY (or life-year); repeat for several. Default: the scenario's.",
-        ),
-    ] = None,
+    scenario: ScenarioArg,
+    fmt: FormatOpt = Format.table,
+    wtp: WtpOpt = None,
     per: Annotated[
         Per, typer.Option("--per", metavar="UNIT", help="person (default) or cohort: totals for the cohort.")
     ] = Per.person,
-    variant: Annotated[str | None, VariantOption] = None,
-    sets: Annotated[list[str] | None, SetOption] = None,
+    variant: VariantOpt = None,
+    sets: SetsOpt = None,
 ) -> None:
     """Compare the strategies of a scenario: costs, QALYs, life-years, ICERs with dominance, NMB."""
-    try:
-        from atmpcli.analysis.compare import compare as run_compare
+    from atmpcli.analysis.compare import compare as run_compare
 
+    try:
         result = run_compare(load(scenario, variant, sets), wtp=wtp, per=per.value)
     except AtmpError as exc:
         raise fail(exc) from None
-    if fmt is Format.csv:
-        from atmpcli.report.formats import write_csv
 
-        write_csv(result.columns, result.rows, sys.stdout)
-    elif fmt is Format.json:
+    def document() -> dict:
         from atmpcli.report.documents import comparison_document
-        from atmpcli.report.formats import write_json
 
-        write_json(comparison_document(result), sys.stdout)
-    else:
+        return comparison_document(result)
+
+    def tables() -> object:
         from atmpcli.report.tables import comparison_tables
 
-        stdout_console().print(comparison_tables(result))
+        return comparison_tables(result)
+
+    emit(fmt, csv=(result.columns, result.rows), json=document, table=tables)
+
+
+LIST_COLUMNS = ["name", "title", "strategies", "illustrative", "currency", "sources", "origin", "path"]
 
 
 @app.command("list-scenarios", epilog="Example: atmpcli list-scenarios --dir my_scenarios --format csv")
@@ -67,14 +65,14 @@ def list_scenarios(
         list[Path] | None,
         typer.Option("--dir", metavar="DIR", help="Also list the scenarios in this directory; repeat for several."),
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """List bundled scenarios, those in $ATMPCLI_SCENARIO_PATH (os.pathsep-separated) and in --dir."""
-    try:
-        from atmpcli.scenario.catalog import find_files
-        from atmpcli.scenario.compile import load_scenario
+    from atmpcli.scenario.catalog import find_files
+    from atmpcli.scenario.compile import load_scenario
 
-        rows = []
+    rows = []
+    try:
         for entry in find_files(directory):
             try:
                 sc = load_scenario(entry.path)
@@ -95,31 +93,24 @@ def list_scenarios(
             )
     except AtmpError as exc:
         raise fail(exc) from None
-    columns = ["name", "title", "strategies", "illustrative", "currency", "sources", "origin", "path"]
-    if fmt is Format.csv:
-        from atmpcli.report.formats import write_csv
 
-        write_csv(columns, rows, sys.stdout)
-    elif fmt is Format.json:
-        from atmpcli.report.formats import write_json
-
-        write_json(
+    def document() -> dict:
+        split = [
             {
-                "scenarios": [
-                    {
-                        **r,
-                        "strategies": r["strategies"].split(";"),
-                        "sources": r["sources"].split(" | ") if r["sources"] else [],
-                    }
-                    for r in rows
-                ]
-            },
-            sys.stdout,
-        )
-    else:
+                **r,
+                "strategies": r["strategies"].split(";"),
+                "sources": r["sources"].split(" | ") if r["sources"] else [],
+            }
+            for r in rows
+        ]
+        return {"scenarios": split}
+
+    def table() -> object:
         from atmpcli.report.tables import list_table
 
-        stdout_console().print(list_table(rows))
+        return list_table(rows)
+
+    emit(fmt, csv=(LIST_COLUMNS, rows), json=document, table=table)
 
 
 @app.command(epilog="Example: atmpcli validate scenarios/*.yaml")
@@ -154,17 +145,14 @@ def validate(
     "  atmpcli variants hiv_chancellor --set rr_combination=0.6 --format csv"
 )
 def variants(
-    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario file or name.")],
+    scenario: ScenarioArg,
     only: Annotated[
         list[str] | None,
         typer.Option("--variant", metavar="NAME", help="Run only these variants (repeat); default: all."),
     ] = None,
-    sets: Annotated[list[str] | None, SetOption] = None,
-    wtp: Annotated[
-        list[float] | None,
-        typer.Option("--wtp", metavar="AMOUNT", callback=_positive, help="Willingness to pay; repeat for several."),
-    ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")] = Format.table,
+    sets: SetsOpt = None,
+    wtp: WtpOpt = None,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Scenario analysis: the base case and the scenario's named variants side by side (with --set applied to all)."""
     from atmpcli.analysis.variants import scenario_analysis
@@ -173,22 +161,15 @@ def variants(
         base = load(scenario, None, sets)
         names = list(only) if only else list(base.spec.variants)
         descriptions = {n: (v.description or "") for n, v in base.spec.variants.items()}
-        columns, rows, thresholds = scenario_analysis(
+        columns, rows, wtps = scenario_analysis(
             lambda v: base if v is None else load(scenario, v, sets), names, wtp, descriptions
         )
     except AtmpError as exc:
         raise fail(exc) from None
-    if fmt is Format.csv:
-        from atmpcli.report.formats import write_csv
 
-        write_csv(columns, rows, sys.stdout)
-    elif fmt is Format.json:
-        from atmpcli.report.formats import write_json
-
-        write_json({"scenario": base.name, "wtp": thresholds, "rows": rows}, sys.stdout)
-    else:
+    def table() -> object:
         from atmpcli.report.tables import variants_table
 
-        stdout_console().print(
-            variants_table(rows, thresholds, base.spec.currency, base.spec.title, base.settings.effect)
-        )
+        return variants_table(rows, wtps, base.spec.currency, base.spec.title, base.settings.effect)
+
+    emit(fmt, csv=(columns, rows), json=lambda: {"scenario": base.name, "wtp": wtps, "rows": rows}, table=table)

@@ -79,10 +79,77 @@ def stdout_console() -> Any:
     return Console(file=sys.stdout, soft_wrap=False, no_color=bool(os.environ.get("NO_COLOR")))
 
 
-VariantOption = typer.Option("--variant", metavar="NAME", help="Apply one of the scenario's named variants.")
-SetOption = typer.Option(
-    "--set", metavar="NAME=VALUE", help="Replace a parameter's value (or settings.KEY); repeat for several."
-)
+def positive(values: list[float] | None) -> list[float] | None:
+    if values is not None and any(v <= 0 for v in values):
+        raise typer.BadParameter("willingness to pay must be positive")
+    return values
+
+
+def non_negative(values: list[float] | None) -> list[float] | None:
+    if values is not None and any(v < 0 for v in values):
+        raise typer.BadParameter("willingness to pay cannot be negative")
+    return values
+
+
+# Options shared by the commands, declared once.
+ScenarioArg = Annotated[
+    str, typer.Argument(metavar="SCENARIO", help="Scenario file, or the name of a bundled/user scenario.")
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")]
+VariantOpt = Annotated[
+    str | None, typer.Option("--variant", metavar="NAME", help="Apply one of the scenario's named variants.")
+]
+SetsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="NAME=VALUE", help="Replace a parameter's value (or settings.KEY); repeat."),
+]
+WtpOpt = Annotated[
+    list[float] | None,
+    typer.Option(
+        "--wtp",
+        metavar="AMOUNT",
+        callback=positive,
+        help="Willingness to pay per QALY (or life-year); repeat for several. Default: the scenario's.",
+    ),
+]
+WtpGridOpt = Annotated[
+    str | None,
+    typer.Option("--wtp-grid", metavar="START:STOP:STEP", help="A range of thresholds, e.g. 0:200000:10000."),
+]
+
+
+def parse_grid(text: str | None) -> list[float]:
+    """``START:STOP:STEP`` -> the thresholds from START to STOP inclusive."""
+    if not text:
+        return []
+    try:
+        start, stop, step = (float(x) for x in text.split(":"))
+    except ValueError:
+        raise typer.BadParameter("expected START:STOP:STEP, e.g. 0:200000:10000", param_hint="--wtp-grid") from None
+    if step <= 0 or stop < start or start < 0:
+        raise typer.BadParameter("expected 0 <= START <= STOP and a positive STEP", param_hint="--wtp-grid")
+    n = int(round((stop - start) / step))
+    return [start + i * step for i in range(n + 1)]
+
+
+def thresholds(scenario_wtp: list[float], wtp: list[float] | None, grid: str | None) -> list[float]:
+    """--wtp values and --wtp-grid together, sorted; the scenario's thresholds when neither is given."""
+    values = (wtp or []) + parse_grid(grid)
+    return sorted(set(values)) if values else list(scenario_wtp)
+
+
+def emit(fmt: Format, *, csv: tuple[list[str], list[dict[str, Any]]], json: Any, table: Any) -> None:
+    """Write the result in the chosen format; ``json`` and ``table`` are called only when chosen."""
+    if fmt is Format.csv:
+        from atmpcli.report.formats import write_csv
+
+        write_csv(csv[0], csv[1], sys.stdout)
+    elif fmt is Format.json:
+        from atmpcli.report.formats import write_json
+
+        write_json(json(), sys.stdout)
+    else:
+        stdout_console().print(table())
 
 
 def load(scenario: str, variant: str | None = None, sets: list[str] | None = None) -> Any:

@@ -1,0 +1,223 @@
+"""psa: probabilistic sensitivity analysis and value of information."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from atmpcli.commands.common import (
+    Format,
+    FormatOpt,
+    SetsOpt,
+    VariantOpt,
+    WtpGridOpt,
+    app,
+    emit,
+    fail,
+    load,
+    non_negative,
+    parse_sets,
+    thresholds,
+)
+from atmpcli.errors import AtmpError, Problem, ScenarioError
+
+PSA_COLUMNS = ["measure", "strategy", "wtp", "parameters", "value"]
+
+
+class _Bar:
+    """A progress bar on stderr (silent when stderr is not a terminal)."""
+
+    def __init__(self, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn(label),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,}"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> _Bar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task("psa", total=total)
+        self.progress.update(self.task, completed=done)
+
+
+@app.command(
+    epilog="Examples:\n\n  atmpcli psa sick_sicker --samples 10000 --seed 1 --wtp-grid 0:200000:20000\n\n"
+    "  atmpcli psa sick_sicker --samples 5000 --evppi c_trtA --evppi r_S1S2,hr_S1S2_trtB\n\n"
+    "  atmpcli psa --results other_tool.csv --wtp 50000"
+)
+def psa(
+    scenario: Annotated[str | None, typer.Argument(metavar="SCENARIO", help="Scenario file or name.")] = None,
+    samples: Annotated[int, typer.Option("--samples", "-n", min=1, help="Number of samples.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same output.")] = 1,
+    wtp: Annotated[
+        list[float] | None,
+        typer.Option("--wtp", metavar="AMOUNT", callback=non_negative, help="A threshold; repeat for several."),
+    ] = None,
+    wtp_grid: WtpGridOpt = None,
+    evppi: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--evppi", metavar="P1,P2", help="EVPPI of a parameter or a comma-separated group; repeat for several."
+        ),
+    ] = None,
+    population: Annotated[
+        float | None,
+        typer.Option(
+            "--population",
+            min=0.0,
+            help="People affected by the decision, for population EVPI (default: settings.population).",
+        ),
+    ] = None,
+    draws: Annotated[
+        Path | None,
+        typer.Option(
+            "--draws",
+            metavar="FILE.csv",
+            help="Run the model on these parameter draws (one column per parameter) instead of sampling.",
+        ),
+    ] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option(
+            "--results",
+            metavar="FILE.csv",
+            help="Analyse per-sample results of another tool (columns cost_<strategy>, "
+            "effect_<strategy>); no scenario needed.",
+        ),
+    ] = None,
+    per_sample: Annotated[
+        Path | None,
+        typer.Option(
+            "--per-sample",
+            metavar="FILE.csv",
+            help="Also write each sample's costs, effects and parameter draws to this CSV file.",
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+    variant: VariantOpt = None,
+    sets: SetsOpt = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Run on a Dask distributed cluster (e.g. tcp://host:8786); needs "
+            "atmpcli[distributed]. Same results as a local run.",
+        ),
+    ] = None,
+) -> None:
+    """Probabilistic sensitivity analysis: means and intervals, CEAC, CEAF, EVPI and EVPPI."""
+    from atmpcli.analysis.psa import PSAResult, run_on_draws, run_psa
+    from atmpcli.analysis.psa_summary import summarise_psa
+
+    groups = [[p.strip() for p in g.split(",") if p.strip()] for g in (evppi or [])]
+    try:
+        if results is not None:
+            if scenario is not None or draws is not None:
+                raise typer.BadParameter("--results analyses a file on its own: give no scenario and no --draws")
+            from atmpcli.scenario.external import read_results
+
+            names, costs, effects = read_results(results)
+            result = PSAResult(names, costs, effects, 0, {}, None, "results file")
+            wtps = thresholds([], wtp, wtp_grid)
+            if not wtps:
+                raise typer.BadParameter("give --wtp or --wtp-grid when analysing a results file")
+            header: dict[str, Any] = {"results_file": str(results)}
+            title, currency, effect = f"PSA results from {results}", "cost units", "qalys"
+        else:
+            if scenario is None:
+                raise typer.BadParameter("give a SCENARIO (or --results FILE.csv)")
+            from atmpcli.report.documents import header as make_header
+
+            sc = load(scenario, variant, sets)
+            wtps = thresholds(sc.settings.wtp, wtp, wtp_grid)
+            keep = bool(groups) or per_sample is not None
+            with _Bar("sampling") as bar:
+                if draws is not None:
+                    from atmpcli.scenario.external import read_numeric_csv
+
+                    result = run_on_draws(sc, read_numeric_csv(draws), progress=bar)
+                elif scheduler is not None:
+                    from atmpcli.analysis.distributed import run_psa_distributed
+
+                    result = run_psa_distributed(
+                        scheduler,
+                        sc,
+                        samples,
+                        seed,
+                        variant=variant,
+                        sets=parse_sets(sets),
+                        keep_draws=keep,
+                        progress=bar,
+                    )
+                else:
+                    result = run_psa(sc, samples, seed, keep_draws=keep, progress=bar)
+            population = population if population is not None else sc.settings.population
+            header = make_header(sc, "person", wtps)
+            title, currency, effect = sc.spec.title, sc.spec.currency, sc.settings.effect
+        try:
+            summary = summarise_psa(result, wtps, evppi_groups=groups, population=population)
+        except KeyError as exc:
+            raise ScenarioError(
+                [
+                    Problem(
+                        f"--evppi: no draws of {exc.args[0]} (only parameters with a distribution "
+                        "or a column in --draws can be used)"
+                    )
+                ]
+            ) from None
+        if per_sample is not None:
+            _write_per_sample(per_sample, result)
+    except AtmpError as exc:
+        raise fail(exc) from None
+
+    def document() -> dict:
+        from atmpcli.report.documents import psa_document
+
+        return psa_document(summary, header)
+
+    def table() -> object:
+        from atmpcli.report.uncertainty import psa_tables
+
+        return psa_tables(summary, currency, effect, title)
+
+    emit(fmt, csv=(PSA_COLUMNS, summary.rows()), json=document, table=table)
+
+
+def _write_per_sample(path: Path, result: Any) -> None:
+    from atmpcli.report.files import write_atomically
+    from atmpcli.report.formats import write_csv
+
+    columns = ["sample"] + [f"cost_{s}" for s in result.strategies] + [f"effect_{s}" for s in result.strategies]
+    columns += list(result.draws)
+    rows = []
+    for i in range(result.samples):
+        row: dict[str, Any] = {"sample": i + 1}
+        for k, s in enumerate(result.strategies):
+            row[f"cost_{s}"] = float(result.costs[i, k])
+            row[f"effect_{s}"] = float(result.effects[i, k])
+        for name, v in result.draws.items():
+            row[name] = float(v[i])
+        rows.append(row)
+    try:
+        write_atomically(path, lambda fh: write_csv(columns, rows, fh))
+    except OSError as exc:
+        raise ScenarioError([Problem(f"cannot write: {exc.strerror}", file=str(path))]) from None

@@ -1,0 +1,63 @@
+"""Scenario variants and --set: changes applied to the loaded YAML data before validation.
+
+Applying them to the data (not to the compiled scenario) means every check and message of a normal
+load applies to the changed scenario too.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from atmpcli.errors import Problem, ScenarioError
+from atmpcli.scenario.yamlfile import Loc, YamlDocument
+
+
+def apply_variant(doc: YamlDocument, name: str) -> None:
+    variants = doc.data.get("variants")
+    if not isinstance(variants, dict) or name not in variants:
+        known = list(variants) if isinstance(variants, dict) else []
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = (
+            f" (did you mean '{close[0]}'?)"
+            if close
+            else (f" (variants: {', '.join(known)})" if known else " (the scenario defines no variants)")
+        )
+        raise ScenarioError([doc.problem(("variants",), f"unknown variant '{name}'{hint}")])
+    spec = variants[name] or {}
+    if not isinstance(spec, dict):
+        return  # the schema reports the wrong type
+    for pname, value in (spec.get("parameters") or {}).items():
+        apply_set(doc, pname, value, where=("variants", name, "parameters", pname))
+    for key, value in (spec.get("settings") or {}).items():
+        apply_set(doc, f"settings.{key}", value, where=("variants", name, "settings", key))
+
+
+def apply_set(doc: YamlDocument, key: str, value: Any, where: Loc | None = None) -> None:
+    """Replace a parameter's value, or a (dotted) setting, in the loaded data."""
+    data = doc.data
+    if key.startswith("settings."):
+        parts = key.split(".")[1:]
+        node = data.setdefault("settings", {})
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = (
+                    {} if part not in node or node[part] is None else {"costs": node[part], "effects": node[part]}
+                )
+            node = node[part]
+        node[parts[-1]] = value
+        return
+    params = data.get("parameters") or {}
+    if key not in params:
+        close = difflib.get_close_matches(key, list(params), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        problem = (
+            doc.problem(where, f"unknown parameter '{key}'{hint}")
+            if where
+            else Problem(f"--set {key}: unknown parameter{hint}; use settings.NAME for a setting", file=str(doc.path))
+        )
+        raise ScenarioError([problem])
+    if isinstance(params[key], dict):
+        params[key]["value"] = value
+    else:
+        params[key] = value
