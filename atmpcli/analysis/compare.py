@@ -45,6 +45,62 @@ class Comparison:
         return pd.DataFrame(self.rows, columns=self.columns)
 
 
+# Responder accounting columns (test-and-treat metrics are empty for strategies that are not generated
+# from tests and treatments): see docs/output-format.md.
+ACCOUNTING = [
+    "responders_per_1000",
+    "treated_per_1000",
+    "responder_fraction_treated",
+    "nonresponders_treated_per_1000",
+    "nonresponder_spend_per_1000",
+    "tested_per_1000",
+    "responders_missed_per_1000",
+    "nnt_vs_comparator",
+    "nntest_vs_comparator",
+    "cost_per_responder",
+    "cost_per_true_positive",
+    "ppv",
+    "npv",
+]
+
+
+def _metric(o: StrategyOutcome, name: str, default: float = math.nan) -> float:
+    v = o.metrics.get(name)
+    return default if v is None else float(v[0])
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b and not math.isnan(b) and not math.isnan(a) else math.nan
+
+
+def responder_accounting(
+    o: StrategyOutcome, cost: float, fraction: float, comparator_fraction: float, is_comparator: bool
+) -> dict[str, float]:
+    """Responders, treated, non-responders and their spend, tests, NNT/NNTest, PPV/NPV: per person or per 1,000."""
+    tested = _metric(o, "tested", 0.0 if o.metrics else math.nan)
+    tp, fp = _metric(o, "true_positive", 0.0), _metric(o, "false_positive", 0.0)
+    tn, fn = _metric(o, "true_negative", 0.0), _metric(o, "false_negative", 0.0)
+    gain = fraction - comparator_fraction
+    has_test = bool(tested) and not math.isnan(tested)
+    return {
+        "responders_per_1000": 1000 * fraction,
+        "treated_per_1000": 1000 * _metric(o, "treated"),
+        "responder_fraction_treated": _ratio(_metric(o, "responders_treated"), _metric(o, "treated")),
+        "nonresponders_treated_per_1000": 1000 * _metric(o, "nonresponders_treated"),
+        "nonresponder_spend_per_1000": 1000 * _metric(o, "nonresponder_spend"),
+        "tested_per_1000": 1000 * tested,
+        "responders_missed_per_1000": 1000 * _metric(o, "responders_missed", 0.0) if has_test else math.nan,
+        "nnt_vs_comparator": 1 / gain if gain > 0 and not is_comparator else math.nan,
+        "nntest_vs_comparator": tested / gain if has_test and gain > 0 and not is_comparator else math.nan,
+        "cost_per_responder": _ratio(cost, fraction),
+        "cost_per_true_positive": _ratio(o.costs["test"][0] if "test" in o.costs else math.nan, tp)
+        if has_test
+        else math.nan,
+        "ppv": _ratio(tp, tp + fp) if has_test else math.nan,
+        "npv": _ratio(tn, tn + fn) if has_test else math.nan,
+    }
+
+
 def wtp_column(prefix: str, wtp: float) -> str:
     return f"{prefix}_{wtp:.15g}"
 
@@ -76,8 +132,10 @@ def comparison_from_outcomes(
     columns = ["strategy", "label", "comparator", "cost"]
     columns += [f"cost_{c}" for c in scenario.cost_components]
     columns += ["qalys", "life_years", "cost_undiscounted", "qalys_undiscounted", "life_years_undiscounted"]
+    spend_by = sorted({k for o in outcomes for k in o.metrics if k.startswith("nonresponder_spend_")})
     if with_response:
-        columns += ["responder_fraction", "responders"]
+        columns += ["responder_fraction", "responders", *ACCOUNTING]
+        columns += [f"{k}_per_1000" for k in spend_by]
     columns += [
         "effect",
         "status",
@@ -107,6 +165,10 @@ def comparison_from_outcomes(
         if with_response:
             fraction = float(o.responders[0]) if o.responders is not None else math.nan
             row.update(responder_fraction=fraction, responders=fraction * settings.cohort_size)
+            comp_fraction = float(outcomes[comp].responders[0]) if outcomes[comp].responders is not None else math.nan
+            row.update(responder_accounting(o, costs[k] / scale, fraction, comp_fraction, k == comp))
+            for key in spend_by:
+                row[f"{key}_per_1000"] = 1000 * _metric(o, key, default=0.0)
         d_cost, d_eff = costs[k] - costs[comp], effects[k] - effects[comp]
         row.update(
             effect=effects[k],

@@ -42,6 +42,7 @@ class StrategyOutcome:
     responders: np.ndarray | None
     trace: np.ndarray | None  # (S, n+1, states) on the user's states, tunnels folded back
     leaves: dict[str, np.ndarray]
+    metrics: dict[str, np.ndarray]  # test-and-treat accounting (tested, treated, true positives, ...), per person
 
 
 def evaluate(scenario: Scenario, draws: dict[str, np.ndarray] | None = None, samples: int = 1) -> list[StrategyOutcome]:
@@ -72,6 +73,7 @@ def evaluate_strategy(
             np.ones(1),
             **_payoff_arrays(tree_spec.payoff, params, S),
             children=_nodes(tree_spec.branches, params, S),
+            metrics=_metrics(tree_spec.metrics, params, S),
         )
         tree = roll_back(root, max(n_expanded, 1), S)
         if n_expanded:
@@ -156,6 +158,7 @@ def evaluate_strategy(
         else (np.zeros(S) if sc.has_response else None),
         trace=trace_user,
         leaves=tree.leaves if tree else {},
+        metrics={k: np.broadcast_to(v, (S,)) for k, v in tree.metrics.items()} if tree else {},
     )
 
 
@@ -173,6 +176,11 @@ def _payoff_arrays(payoff: Payoff, params: Parameters, S: int) -> dict[str, Any]
         "qalys": one(payoff.qalys),
         "life_years": one(payoff.life_years),
     }
+
+
+def _metrics(metrics: dict[str, Expression], params: Parameters, S: int) -> dict[str, np.ndarray]:
+    env = params.context("start")
+    return {k: _flat(params.value(e, env), S, params, e) for k, e in metrics.items()}
 
 
 def _flat(a: np.ndarray, S: int, params: Parameters, e: Expression) -> np.ndarray:
@@ -197,6 +205,7 @@ def _nodes(branches: list[Branch], params: Parameters, S: int) -> list[Node]:
             response=b.response,
             state=b.state,
             children=_nodes(b.children, params, S),
+            metrics=_metrics(b.metrics, params, S),
         )
         if b.p is None:
             rest = node

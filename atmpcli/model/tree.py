@@ -19,6 +19,7 @@ class Node:
     response: bool = False
     state: int | None = None
     children: list[Node] = field(default_factory=list)
+    metrics: dict[str, np.ndarray] = field(default_factory=dict)  # counted as reach x value
 
 
 @dataclass
@@ -29,6 +30,7 @@ class TreeOutcome:
     life_years: np.ndarray
     responders: np.ndarray  # (S,) probability of reaching a leaf below a response branch
     leaves: dict[str, np.ndarray]  # "a/b/c" path -> (S,) probability
+    metrics: dict[str, np.ndarray] = field(default_factory=dict)  # (S,) sum over branches of reach x value
 
 
 def roll_back(root: Node, n_states: int, samples: int) -> TreeOutcome:
@@ -47,6 +49,8 @@ def roll_back(root: Node, n_states: int, samples: int) -> TreeOutcome:
             out.costs[comp] = out.costs.get(comp, 0.0) + reach * value
         out.qalys += reach * node.qalys
         out.life_years += reach * node.life_years
+        for name, value in node.metrics.items():
+            out.metrics[name] = out.metrics.get(name, 0.0) + reach * value
         responding = responding or node.response
         if not node.children:
             out.leaves[path] = reach

@@ -13,7 +13,8 @@ from rich.text import Text
 from atmpcli.analysis.compare import Comparison, wtp_column
 
 STATUS_TEXT = {"ND": "frontier", "D": "dominated", "ED": "ext. dominated"}
-EFFECT_TEXT = {"qalys": "QALYs", "life_years": "life-years"}
+EFFECT_TEXT = {"qalys": "QALYs", "life_years": "life-years", "responders": "responders"}
+UNIT_TEXT = {"qalys": "QALY", "life_years": "LY", "responders": "responder"}
 
 
 def money(x: float, currency: str = "") -> str:
@@ -49,7 +50,9 @@ def comparison_tables(cmp: Comparison) -> Group:
     show_q = sc.has_utilities
     if show_q:
         res.add_column("QALYs", justify="right")
-    res.add_column("Life-years", justify="right")
+    show_ly = sc.has_markov or any(r["life_years"] for r in cmp.rows)
+    if show_ly:
+        res.add_column("Life-years", justify="right")
     if sc.has_response:
         res.add_column("Responders", justify="right")
     for row in cmp.rows:
@@ -57,12 +60,15 @@ def comparison_tables(cmp: Comparison) -> Group:
         cells = [row["strategy"], label, money(row["cost"])]
         if show_q:
             cells.append(amount(row["qalys"], 4))
-        cells.append(amount(row["life_years"], 4))
+        if show_ly:
+            cells.append(amount(row["life_years"], 4))
         if sc.has_response:
             cells.append(f"{row['responder_fraction']:.1%}")
         res.add_row(*cells)
     parts.append(res)
 
+    if sc.has_response:
+        parts.append(_accounting_table(cmp))
     if len(sc.cost_components) > 1:
         comp = Table(title=f"Costs by component ({sc.spec.currency}, discounted)", title_justify="left")
         comp.add_column("Strategy", no_wrap=True)
@@ -123,7 +129,7 @@ def comparison_tables(cmp: Comparison) -> Group:
 
 
 def _unit(cmp: Comparison) -> str:
-    return "QALY" if cmp.effect_name == "qalys" else "LY"
+    return UNIT_TEXT[cmp.effect_name]
 
 
 def _caption(cmp: Comparison) -> str | None:
@@ -186,3 +192,52 @@ def variants_table(
             optimal,
         )
     return t
+
+
+def compact(x: float | None) -> str:
+    """Large amounts in millions (12.3 M), smaller ones as money()."""
+    if x is not None and not math.isnan(x) and abs(x) >= 1e6:
+        return f"{x / 1e6:,.1f} M"
+    return money(x)
+
+
+def _count(x: float | None) -> str:
+    return amount(x, 1)
+
+
+def _accounting_table(cmp: Comparison) -> Group:
+    cur = cmp.scenario.spec.currency
+    t = Table(title=f"Responder accounting, per 1,000 people ({cur})", title_justify="left")
+    for c in ("Strategy", "Responders", "% of treated", "Non-resp. treated", "Spent on them", "Cost/responder"):
+        t.add_column(c, justify="left" if c == "Strategy" else "right", no_wrap=c == "Strategy")
+    for r in cmp.rows:
+        pct = r["responder_fraction_treated"]
+        t.add_row(
+            r["strategy"],
+            _count(r["responders_per_1000"]),
+            "—" if math.isnan(pct) else f"{pct:.1%}",
+            _count(r["nonresponders_treated_per_1000"]),
+            money(r["nonresponder_spend_per_1000"]),
+            money(r["cost_per_responder"]),
+        )
+    parts: list[Any] = [t]
+    tested = any(not math.isnan(r["tested_per_1000"]) and r["tested_per_1000"] > 0 for r in cmp.rows)
+    n = Table(title="Testing and numbers needed (per extra responder vs the comparator)", title_justify="left")
+    cols = ["Strategy", "NNT"] + (
+        ["NNTest", "Missed by test", "PPV", "NPV", f"Cost/true pos. ({cur})"] if tested else []
+    )
+    for c in cols:
+        n.add_column(c, justify="left" if c == "Strategy" else "right", no_wrap=c == "Strategy")
+    for r in cmp.rows:
+        cells = [r["strategy"], _count(r["nnt_vs_comparator"])]
+        if tested:
+            cells += [
+                _count(r["nntest_vs_comparator"]),
+                _count(r["responders_missed_per_1000"]),
+                amount(r["ppv"], 3),
+                amount(r["npv"], 3),
+                money(r["cost_per_true_positive"]),
+            ]
+        n.add_row(*cells)
+    parts.append(n)
+    return Group(*parts)

@@ -13,8 +13,8 @@ from atmpcli.report.tables import STATUS_TEXT, amount, money
 
 def psa_tables(summary: PSASummary, currency: str, effect: str, title: str) -> Group:
     r = summary.result
-    unit = "QALY" if effect == "qalys" else "LY"
-    eff = "QALYs" if effect == "qalys" else "Life-years"
+    unit = {"qalys": "QALY", "life_years": "LY", "responders": "responder"}[effect]
+    eff = {"qalys": "QALYs", "life_years": "Life-years", "responders": "Responders"}[effect]
     head = f"{title}\n[dim]{r.samples:,} samples" + (f", seed {r.seed}" if r.seed is not None else "")
     head += f" ({r.source}); means and 95 % intervals[/dim]"
     t = Table(title=head, title_justify="left")

@@ -30,6 +30,7 @@ from atmpcli.scenario.formula import FUNCTIONS, parse
 from atmpcli.scenario.graph import all_expressions, enters_states, find_cycle
 from atmpcli.scenario.messages import pydantic_problems
 from atmpcli.scenario.overrides import apply_set, apply_variant
+from atmpcli.scenario.precision import TreeBuilder, generated_strategies
 from atmpcli.scenario.tables import LookupTable, read_table
 from atmpcli.scenario.yamlfile import Loc, YamlDocument, load_yaml
 
@@ -86,10 +87,21 @@ class _Compiler:
         initial = self._initial(spec.initial, ("initial",))
         start = self._payoff(spec.start, ("start",)) if spec.start else None
         tree = self._tree(spec.tree, ("tree",)) if spec.tree else None
-        strategies = [self._strategy(n, s, params) for n, s in spec.strategies.items()]
-        comparator = spec.comparator or next(iter(spec.strategies))
-        if spec.comparator is not None and spec.comparator not in spec.strategies:
-            self._unknown(("comparator",), spec.comparator, list(spec.strategies), "strategy")
+        all_specs = dict(spec.strategies)
+        if spec.generate_strategies:
+            for name, generated in generated_strategies(spec).items():
+                all_specs.setdefault(name, generated)
+        if not all_specs:
+            self.fail(
+                ("strategies",),
+                "no strategies: give strategies (or generate_strategies: true with tests and treatments)",
+                key=True,
+            )
+            raise ScenarioError(self.problems)
+        strategies = [self._strategy(n, s, params) for n, s in all_specs.items()]
+        comparator = spec.comparator or next(iter(all_specs))
+        if spec.comparator is not None and spec.comparator not in all_specs:
+            self._unknown(("comparator",), spec.comparator, list(all_specs), "strategy")
         n_cycles = self._settings(tree, strategies)
         uncertain, ranges = self._uncertainty()
         dirichlet, correlation = self._joint(uncertain)
@@ -116,6 +128,7 @@ class _Compiler:
             ranges=ranges,
             dirichlet=dirichlet,
             correlation=correlation,
+            tests=dict(spec.tests),
         )
         self._check_effects(sc)
         self._check_graph(sc)
@@ -359,7 +372,7 @@ class _Compiler:
 
     def _strategy(self, name: str, spec: S.StrategySpec | None, params: dict[str, Any]) -> Strategy:
         loc = ("strategies", name)
-        if spec is None or spec.model_fields_set == set():
+        if spec is None or (spec.model_fields_set == set() and name in self.spec.strategies):
             self.fail(loc, "strategy is empty: give it a label, parameters, a tree or an initial distribution")
             spec = S.StrategySpec()
         overrides = {}
@@ -371,7 +384,12 @@ class _Compiler:
             e = self._expr(p.value, ploc)
             if e is not None:
                 overrides[pname] = e
-        tree = self._tree(spec.tree, (*loc, "tree")) if spec.tree else None
+        if spec.tree:
+            tree = self._tree(spec.tree, (*loc, "tree"))
+        elif spec.treat_all or spec.test or spec.treat_none:
+            tree = TreeBuilder(self).build(spec, loc if name in self.spec.strategies else ("generate_strategies",))
+        else:
+            tree = None
         initial = self._initial(spec.initial, (*loc, "initial"))
         return Strategy(name, spec.label or name, spec.description or "", overrides, tree, initial, loc)
 
@@ -397,6 +415,11 @@ class _Compiler:
     # -- whole-scenario checks ------------------------------------------------------------------
 
     def _check_effects(self, sc: Scenario) -> None:
+        if sc.settings.effect == "responders" and not sc.has_response:
+            self.fail(
+                ("settings", "effect"),
+                "effect is responders but no branch is marked response: true (or no treatments are declared)",
+            )
         if sc.settings.effect == "qalys" and not sc.has_utilities:
             self.fail(
                 ("settings", "effect"),

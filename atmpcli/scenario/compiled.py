@@ -45,6 +45,8 @@ class Branch:
     state: int | None
     children: list[Branch]
     loc: Loc
+    tags: dict[str, Any] = field(default_factory=dict)  # subgroup, test result, treatment (test-and-treat)
+    metrics: dict[str, Expression] = field(default_factory=dict)  # counted as reach x value (accounting)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Tree:
     payoff: Payoff
     branches: list[Branch]
     loc: Loc
+    metrics: dict[str, Expression] = field(default_factory=dict)
 
 
 @dataclass
@@ -131,6 +134,7 @@ class Scenario:
     ranges: dict[str, tuple[Expression | None, Expression | None]] = field(default_factory=dict)
     dirichlet: list[DirichletGroup] = field(default_factory=list)
     correlation: list[CorrelationGroup] = field(default_factory=list)
+    tests: dict[str, Any] = field(default_factory=dict)  # the test specs, for responder accounting
 
     @property
     def settings(self) -> S.Settings:

@@ -69,6 +69,7 @@ def all_expressions(sc: Scenario) -> list[Expression]:
             if b.p:
                 out.append(b.p)
             payoff(b.payoff)
+            out.extend(b.metrics.values())
             branches(b.children)
 
     for st in sc.states:
@@ -86,6 +87,7 @@ def all_expressions(sc: Scenario) -> list[Expression]:
     for t in [sc.tree] + [s.tree for s in sc.strategies]:
         if t:
             payoff(t.payoff)
+            out.extend(t.metrics.values())
             branches(t.branches)
     for s in sc.strategies:
         out.extend(s.overrides.values())

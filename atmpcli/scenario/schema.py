@@ -142,7 +142,7 @@ class Settings(Strict):
     state_values_per: Literal["year", "cycle"] = "year"
     start_age: Annotated[float, Field(ge=0)] | None = None
     cohort_size: Annotated[float, Field(gt=0)] = 1.0
-    effect: Literal["qalys", "life_years"] = "qalys"
+    effect: Literal["qalys", "life_years", "responders"] = "qalys"
     wtp: list[Annotated[float, Field(gt=0)]] = []
     population: Annotated[float, Field(gt=0)] | None = None  # people the decision affects, for population EVPI
 
@@ -219,12 +219,70 @@ class TreeSpec(Strict):
     branches: Annotated[list[BranchSpec], Field(min_length=1)]
 
 
+class SubgroupSpec(Strict):
+    prevalence: Expr
+    label: str | None = None
+
+
+class PopulationSpec(Strict):
+    subgroups: Annotated[dict[str, SubgroupSpec], Field(min_length=1)]
+    untreated_state: str | None = None  # where untreated people enter the cohort model (treat-none)
+
+
+class TestSpec(Strict):
+    label: str | None = None
+    positive_for: str | list[str]  # the subgroup(s) the test is meant to detect
+    sensitivity: Expr
+    specificity: Expr
+    cost: Expr = 0.0  # per test done
+    failure_rate: Expr = 0.0  # share of tests that give no result
+    retest: bool = True  # a failed test is repeated once
+    on_failure: Literal["negative", "positive", "untreated"] = "negative"
+    turnaround_days: Expr = 0.0
+    delay_qalys_per_day: Expr = 0.0  # QALYs lost per day of waiting for the result
+    setting: Literal["lab", "point_of_care"] = "lab"
+
+
+class TreatmentSpec(Strict):
+    label: str | None = None
+    response: Expr | dict[str, Expr]  # one probability, or one per true subgroup
+    costs: Costs = {}  # one-off, per person treated (e.g. acquisition, administration, monitoring, adverse_events)
+    qalys: Expr | None = None  # one-off, per person treated (e.g. an adverse-event disutility)
+    response_state: str | None = None
+    no_response_state: str | None = None
+
+
 class StrategySpec(Strict):
     label: str | None = None
     description: str | None = None
     parameters: dict[str, ParameterSpec] = {}
     tree: TreeSpec | None = None
     initial: dict[str, Expr] | None = None
+    treat_all: str | None = None  # a treatment for everyone
+    test: str | None = None  # test, then `positive` / `negative` treatments
+    positive: str | None = None
+    negative: str | None = None
+    treat_none: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> StrategySpec:
+        kinds = [
+            k
+            for k, v in (
+                ("tree", self.tree),
+                ("treat_all", self.treat_all),
+                ("test", self.test),
+                ("treat_none", self.treat_none or None),
+            )
+            if v is not None
+        ]
+        if len(kinds) > 1:
+            raise ValueError(f"give one of tree, treat_all, test or treat_none, not {' and '.join(kinds)}")
+        if self.test is not None and (self.positive is None or self.negative is None):
+            raise ValueError("a test-then-treat strategy needs positive and negative treatments")
+        if self.test is None and (self.positive is not None or self.negative is not None):
+            raise ValueError("positive and negative go with test")
+        return self
 
 
 class DirichletSpec(Strict):
@@ -266,8 +324,12 @@ class ScenarioSpec(Strict):
     initial: dict[str, Expr] | None = None
     start: OneOffSpec | None = None
     tree: TreeSpec | None = None
-    strategies: Annotated[dict[str, StrategySpec | None], Field(min_length=1)]
+    strategies: dict[str, StrategySpec | None] = {}
     comparator: str | None = None
+    population: PopulationSpec | None = None
+    tests: dict[str, TestSpec] = {}
+    treatments: dict[str, TreatmentSpec] = {}
+    generate_strategies: bool = False  # add every treat-all, test-then-treat and treat-none strategy
     dirichlet: list[DirichletSpec] = []
     correlation: list[CorrelationSpec] = []
     variants: dict[str, VariantSpec] = {}
