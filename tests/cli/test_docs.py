@@ -30,9 +30,10 @@ def test_complete_doc_scenarios_compare(block, tmp_path):
 
 def test_every_output_column_is_documented():
     text = (ROOT / "docs" / "output-format.md").read_text()
-    for name in ("hiv_chancellor", "egfr_test_and_treat"):
+    for name in ("hiv_chancellor", "egfr_test_and_treat", "ipass_worked_example"):
         for column in compare(load_scenario(bundled(name))).columns:
-            generic = re.sub(r"^(cost|nmb|nhb)_(?!undiscounted|vs).*", r"\1_<", column)
+            generic = re.sub(r"^(cost|nmb|nhb)_(?!undiscounted|vs|per).*", r"\1_<", column)
+            generic = re.sub(r"^nonresponder_spend_(?!per).*", "nonresponder_spend_<", generic)
             assert f"`{column}`" in text or f"`{generic}" in text, column
 
 
