@@ -77,9 +77,9 @@ def threshold(
     pending: list[tuple[int, float, float, float]] = []  # (index in points, w, left, right)
     for w in wtp:
         g = gap(out.costs, out.effects, np.full(grid, w))
-        sign = np.sign(g)
+        sign = _signs(g)
         changes = np.flatnonzero(sign[:-1] * sign[1:] < 0)
-        zeros = np.flatnonzero(g == 0)
+        zeros = np.array([], dtype=int) if np.any(sign) else np.arange(grid)  # equal over the whole range
         if changes.size == 0 and zeros.size == 0:
             where = "the whole range" if g[0] > 0 else "no value in the range"
             note = (
@@ -92,6 +92,8 @@ def threshold(
         first = int(changes[0]) if changes.size else int(zeros[0])
         below = bool(g[first] > 0) if changes.size else bool(g[0] > 0)
         note = "" if changes.size + zeros.size == 1 else "more than one crossing in the range; the first is shown"
+        if zeros.size:
+            note = f"{strategy} and the best alternative are equal over the whole range"
         points.append(ThresholdPoint(w, float(grid_v[first]), below, int(changes.size + zeros.size), note))
         if changes.size:
             pending.append((len(points) - 1, w, float(grid_v[first]), float(grid_v[first + 1])))
@@ -161,3 +163,14 @@ def _support(sc: Scenario, parameter: str) -> tuple[float, float] | None:
     if d.kind == "truncnormal":
         return d.params[2], d.params[3]
     return None
+
+
+def _signs(g: np.ndarray) -> np.ndarray:
+    """Signs of g, with exact zeros taking the sign of the nearest non-zero neighbour on their left (or right)."""
+    sign = np.sign(g)
+    nonzero = np.flatnonzero(sign)
+    if nonzero.size == 0:
+        return sign
+    idx = np.maximum.accumulate(np.where(sign != 0, np.arange(sign.size), -1))
+    idx = np.where(idx < 0, nonzero[0], idx)
+    return sign[idx]

@@ -8,17 +8,19 @@ cycles already spent in the state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from atmpcli.model import conventions, markov
 from atmpcli.model.parameters import Parameters
+from atmpcli.model.payments import CashFlow, schedule
 from atmpcli.model.tree import Node, TreeOutcome, roll_back
 from atmpcli.scenario.compiled import (
     Branch,
     Expression,
+    PaymentPlan,
     Payoff,
     Scenario,
     Strategy,
@@ -43,6 +45,8 @@ class StrategyOutcome:
     trace: np.ndarray | None  # (S, n+1, states) on the user's states, tunnels folded back
     leaves: dict[str, np.ndarray]
     metrics: dict[str, np.ndarray]  # test-and-treat accounting (tested, treated, true positives, ...), per person
+    infused: StrategyOutcome | None = None  # cell/gene therapies: the same strategy among those infused
+    payments: list[tuple[str, CashFlow]] = field(default_factory=list)  # per person, by therapy
 
 
 def evaluate(scenario: Scenario, draws: dict[str, np.ndarray] | None = None, samples: int = 1) -> list[StrategyOutcome]:
@@ -53,15 +57,70 @@ def evaluate(scenario: Scenario, draws: dict[str, np.ndarray] | None = None, sam
 def evaluate_strategy(
     scenario: Scenario, strategy: Strategy | str, draws: dict[str, np.ndarray] | None = None, samples: int = 1
 ) -> StrategyOutcome:
-    """Per-person costs, QALYs, life-years and responders of one strategy, for S = ``samples``."""
+    """Per-person costs, QALYs, life-years and responders of one strategy, for S = ``samples``.
+
+    For a cell/gene therapy the outcome carries ``infused``: the same strategy for the people infused.
+    Payment plans (instalments, outcome-based) add their present value to the ``product`` cost.
+    """
     if isinstance(strategy, str):
         strategy = scenario.strategy(strategy)
     if draws:
         samples = max(samples, *(np.size(v) for v in draws.values()))
     params = Parameters(scenario, strategy, draws, samples)
+    outcome = _evaluate(scenario, strategy, strategy.tree or scenario.tree, params, samples)
+    if strategy.infused_tree is not None:
+        outcome.infused = _evaluate(scenario, strategy, strategy.infused_tree, params, samples)
+        for plan in strategy.payments:
+            _add_payments(scenario, plan, params, outcome, outcome.infused, samples)
+    return outcome
+
+
+def _add_payments(
+    sc: Scenario, plan: PaymentPlan, params: Parameters, itt: StrategyOutcome, infused: StrategyOutcome, S: int
+) -> None:
+    spec = plan.spec
+    price = _flat(params.value(plan.price, params.context("start")), S, params, plan.price)
+    alive = [i for i, st in enumerate(sc.states) if st.alive]
+    states = plan.states if plan.states is not None else alive
+
+    def condition_at(t: float) -> np.ndarray:
+        if infused.trace is None:
+            raise sc.problem(plan.loc, "outcome-based payments need a cohort model")
+        k = int(np.floor(t / sc.settings.cycle_length + 1e-9))
+        if k > sc.n_cycles:
+            raise sc.problem(plan.loc, f"a payment at {t:g} years falls after the time horizon")
+        return infused.trace[:, k, states].sum(axis=1)
+
+    try:
+        flow = schedule(
+            spec.type,
+            price,
+            instalments=spec.instalments,
+            financing_rate=spec.financing_rate,
+            times=spec.times,
+            fractions=spec.fractions,
+            condition_at=condition_at,
+            rebate_fraction=spec.rebate_fraction,
+            rebate_time=spec.rebate_time,
+        )
+    except ValueError as exc:
+        raise sc.problem(plan.loc, str(exc)) from None
+    rate = sc.settings.discount.costs
+    for o in (itt, infused):
+        charged = o.metrics.get("charged", np.zeros(S))
+        paid = flow.scaled(charged)
+        pv, nominal = paid.present_value(rate), paid.nominal
+        o.costs["product"] = o.costs["product"] + pv
+        o.cost = o.cost + pv
+        o.cost_undiscounted = o.cost_undiscounted + nominal
+        o.payments.append((plan.treatment, paid))
+
+
+def _evaluate(
+    scenario: Scenario, strategy: Strategy, tree_spec: Any, params: Parameters, samples: int
+) -> StrategyOutcome:
     sc, S = scenario, samples
     settings = sc.settings
-    tree_spec = strategy.tree or sc.tree
     sizes = [st.tunnel for st in sc.states]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
     n_expanded = int(offsets[-1])

@@ -18,6 +18,7 @@ from atmpcli.scenario.compiled import (
     CorrelationGroup,
     DirichletGroup,
     Expression,
+    PaymentPlan,
     Payoff,
     Scenario,
     State,
@@ -391,7 +392,42 @@ class _Compiler:
         else:
             tree = None
         initial = self._initial(spec.initial, (*loc, "initial"))
-        return Strategy(name, spec.label or name, spec.description or "", overrides, tree, initial, loc)
+        strategy = Strategy(name, spec.label or name, spec.description or "", overrides, tree, initial, loc)
+        therapies = [t for t in (spec.treat_all, spec.positive, spec.negative) if t in self.spec.treatments]
+        therapies += [
+            self.spec.treatments[t].pathway.failure_treatment
+            for t in list(therapies)  # type: ignore[union-attr]
+            if self.spec.treatments[t].pathway and self.spec.treatments[t].pathway.failure_treatment
+        ]
+        with_pathway = [
+            t
+            for t in dict.fromkeys(therapies)
+            if t in self.spec.treatments and self.spec.treatments[t].pathway is not None
+        ]
+        if with_pathway:
+            strategy.infused_tree = TreeBuilder(self).build(spec, loc, infused_only=True)
+            for t in with_pathway:
+                plan = self._payment_plan(t)
+                if plan is not None:
+                    strategy.payments.append(plan)
+        return strategy
+
+    def _payment_plan(self, treatment: str) -> PaymentPlan | None:
+        pw = self.spec.treatments[treatment].pathway
+        assert pw is not None
+        if pw.payment.type == "upfront":
+            return None  # the price is an ordinary one-off cost in the tree
+        loc: Loc = ("treatments", treatment, "pathway", "payment")
+        price = self._expr(pw.price, ("treatments", treatment, "pathway", "price"))
+        states = None
+        if pw.payment.condition == "in_states":
+            refs = [self._state_ref(s, (*loc, "states")) for s in pw.payment.states]
+            states = [i for i in refs if i is not None]
+        if pw.payment.type == "outcome_based" or pw.payment.rebate_fraction:
+            if not self.spec.states:
+                self.fail(loc, "outcome-based payments and rebates need a cohort model (states)")
+        self._component("product", loc)
+        return PaymentPlan(treatment, price, pw.payment, states, loc) if price is not None else None
 
     def _settings(self, tree: Tree | None, strategies: list[Strategy]) -> int:
         st = self.spec.settings

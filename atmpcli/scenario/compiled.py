@@ -76,6 +76,17 @@ class TransitionReward:
 
 
 @dataclass
+class PaymentPlan:
+    """How a therapy's price is paid; the price is then left out of the tree and added from the schedule."""
+
+    treatment: str
+    price: Expression
+    spec: Any  # schema.PaymentSpec
+    states: list[int] | None  # condition in_states; None: alive
+    loc: Loc
+
+
+@dataclass
 class Strategy:
     name: str
     label: str
@@ -84,6 +95,8 @@ class Strategy:
     tree: Tree | None
     initial: dict[int, Expression] | None
     loc: Loc
+    infused_tree: Tree | None = None  # the same strategy for the people infused (cell/gene therapies)
+    payments: list[PaymentPlan] = field(default_factory=list)
 
 
 @dataclass

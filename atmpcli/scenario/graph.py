@@ -91,6 +91,7 @@ def all_expressions(sc: Scenario) -> list[Expression]:
             branches(t.branches)
     for s in sc.strategies:
         out.extend(s.overrides.values())
+        out.extend(p.price for p in s.payments)
     for u in sc.uncertain.values():
         out.extend(u.given.values())
     for low, high in sc.ranges.values():

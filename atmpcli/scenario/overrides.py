@@ -31,6 +31,8 @@ def apply_variant(doc: YamlDocument, name: str) -> None:
         apply_set(doc, pname, value, where=("variants", name, "parameters", pname))
     for key, value in (spec.get("settings") or {}).items():
         apply_set(doc, f"settings.{key}", value, where=("variants", name, "settings", key))
+    for key, value in (spec.get("changes") or {}).items():
+        apply_set(doc, key, value, where=("variants", name, "changes", key))
 
 
 def apply_set(doc: YamlDocument, key: str, value: Any, where: Loc | None = None) -> None:
@@ -48,6 +50,9 @@ def apply_set(doc: YamlDocument, key: str, value: Any, where: Loc | None = None)
         node[parts[-1]] = value
         return
     params = data.get("parameters") or {}
+    if "." in key and key not in params:
+        _set_path(doc, key, value, where)
+        return
     if key not in params:
         close = difflib.get_close_matches(key, list(params), n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -61,3 +66,20 @@ def apply_set(doc: YamlDocument, key: str, value: Any, where: Loc | None = None)
         params[key]["value"] = value
     else:
         params[key] = value
+
+
+def _set_path(doc: YamlDocument, key: str, value: Any, where: Loc | None) -> None:
+    """``treatments.cart.pathway.payment.type`` -> that key in the data; every part but the last must exist."""
+    node: Any = doc.data
+    parts = key.split(".")
+    for i, part in enumerate(parts[:-1]):
+        if not isinstance(node, dict) or part not in node:
+            message = f"no '{'.'.join(parts[: i + 1])}' in the scenario"
+            problem = doc.problem(where, message) if where else Problem(f"--set {key}: {message}", file=str(doc.path))
+            raise ScenarioError([problem])
+        if node[part] is None:
+            node[part] = {}
+        node = node[part]
+    if not isinstance(node, dict):
+        raise ScenarioError([Problem(f"--set {key}: '{'.'.join(parts[:-1])}' is not a mapping", file=str(doc.path))])
+    node[parts[-1]] = value

@@ -58,7 +58,10 @@ class TreeBuilder:
     def expr(self, text: str, loc: Loc) -> Expression | None:
         return self.c._expr(text, loc)
 
-    def build(self, strategy: S.StrategySpec, loc: Loc) -> Tree | None:
+    def build(self, strategy: S.StrategySpec, loc: Loc, infused_only: bool = False) -> Tree | None:
+        """The strategy's tree; with ``infused_only``, only the branches of people infused with a therapy
+        that has a pathway (for results in the infused population)."""
+        self.infused_only = infused_only
         spec = self.spec
         if spec.population is None:
             self.c.fail(loc, "treat_all, test and treat_none need a population with subgroups")
@@ -198,7 +201,28 @@ class TreeBuilder:
             return None
         tags = {**tags, "treatment": name}
         payoff = self.c._payoff(S.OneOffSpec(costs=t.costs, qalys=t.qalys), loc)
-        spend = " + ".join(_text(v) for v in t.costs.values()) or "0"
+        outcome = self._response(name, subgroup, tags)
+        one = self.expr("1", loc)
+        metrics = {"treated": one} if one else {}
+        if t.pathway is None:
+            return Branch(name, t.label or name, one, payoff, False, None, outcome, loc, tags=tags, metrics=metrics)
+        return Branch(
+            name,
+            t.label or name,
+            one,
+            payoff,
+            False,
+            None,
+            self._pathway(name, subgroup, tags, outcome),
+            loc,
+            tags=tags,
+            metrics=metrics,
+        )
+
+    def _response(self, name: str, subgroup: str, tags: dict[str, Any]) -> list[Branch]:
+        """response (optionally split into cured / responding) and no response, entering their states."""
+        t = self.spec.treatments[name]
+        loc: Loc = ("treatments", name)
         r_loc = (*loc, "response", subgroup) if isinstance(t.response, dict) else (*loc, "response")
         response = self.expr(self._response_text(name, subgroup), r_loc)
         resp_state = self.c._state_ref(t.response_state, (*loc, "response_state")) if t.response_state else None
@@ -206,6 +230,31 @@ class TreeBuilder:
         if self.spec.states and (t.response_state is None or t.no_response_state is None):
             self.c.fail(loc, "the scenario has states: give response_state and no_response_state")
         one = self.expr("1", loc)
+        spend = " + ".join(_text(v) for v in t.costs.values())
+        if t.pathway is not None:  # the product price is part of what is spent on a non-responder
+            spend = " + ".join(x for x in (spend, _text(t.pathway.price)) if x)
+        spend = spend or "0"
+        children: list[Branch] = []
+        if t.cure_fraction is not None:
+            cure_state = self.c._state_ref(t.cure_state, (*loc, "cure_state")) if t.cure_state else None
+            if self.spec.states and t.cure_state is None:
+                self.c.fail(loc, "cure_fraction needs cure_state")
+            cured = Branch(
+                "cured",
+                "cured",
+                self.expr(_text(t.cure_fraction), (*loc, "cure_fraction")),
+                Payoff(),
+                False,
+                cure_state,
+                [],
+                loc,
+                tags={**tags, "responder": True, "cured": True},
+            )
+            still = Branch(
+                "responding", "responding", None, Payoff(), False, resp_state, [], loc, tags={**tags, "responder": True}
+            )
+            children = [cured, still]
+            resp_state = None
         yes = Branch(
             "response",
             "response",
@@ -213,7 +262,7 @@ class TreeBuilder:
             Payoff(),
             True,
             resp_state,
-            [],
+            children,
             loc,
             tags={**tags, "responder": True},
             metrics={"responders_treated": one} if one else {},
@@ -235,18 +284,130 @@ class TreeBuilder:
             tags={**tags, "responder": False},
             metrics={k: v for k, v in no_metrics.items() if v is not None},
         )
-        return Branch(
-            name,
-            t.label or name,
-            self.expr("1", loc),
-            payoff,
+        return [yes, no]
+
+    def _pathway(self, name: str, subgroup: str, tags: dict[str, Any], outcome: list[Branch]) -> list[Branch]:
+        """Enrolment -> manufacturing failure / drop-out while waiting / infused (then the response)."""
+        t = self.spec.treatments[name]
+        pw = t.pathway
+        assert pw is not None
+        loc: Loc = ("treatments", name, "pathway")
+        price = self.c._costs({"product": pw.price}, loc) if pw.payment.type == "upfront" else {}
+        charged = {"charged": self.expr("1", loc)}
+        bridging = {comp: f"{_text(pw.bridging_probability)} * {_text(v)}" for comp, v in pw.bridging_costs.items()}
+        # Apheresis is paid for everyone who starts; the rest depends on how far they get.
+        infused_costs = {**pw.conditioning_costs, **bridging}
+        ae_qalys = []
+        for ae in pw.adverse_events:
+            for comp, v in ae.costs.items():
+                term = f"{_text(ae.probability)} * {_text(v)}"
+                infused_costs[comp] = f"{_text(infused_costs[comp])} + {term}" if comp in infused_costs else term
+            if ae.qalys is not None:
+                ae_qalys.append(f"{_text(ae.probability)} * {_text(ae.qalys)}")
+        infused_payoff = Payoff(
+            costs={**self.c._costs(infused_costs, loc), **price},
+            qalys=self.expr(" + ".join(ae_qalys), (*loc, "adverse_events")) if ae_qalys else None,
+        )
+        infused = Branch(
+            "infused",
+            "infused",
+            None if not self.infused_only else self.expr("1", loc),
+            infused_payoff,
             False,
             None,
-            [yes, no],
+            outcome,
             loc,
-            tags=tags,
-            metrics={"treated": one} if one else {},
+            tags={**tags, "pathway": "infused"},
+            metrics={"infused": self.expr("1", loc), **charged},
         )
+        apheresis = self.c._costs(pw.apheresis_costs, (*loc, "apheresis_costs"))
+        if self.infused_only:
+            return [
+                Branch(
+                    "pathway",
+                    "pathway",
+                    self.expr("1", loc),
+                    Payoff(costs=apheresis),
+                    False,
+                    None,
+                    [infused],
+                    loc,
+                    tags=tags,
+                )
+            ]
+        not_infused_cost = price if pw.charge_if_not_infused else {}
+        not_infused_metrics = charged if pw.charge_if_not_infused else {}
+        branches: list[Branch] = []
+        failure_children: list[Branch] = []
+        failure_state = None
+        if pw.failure_treatment is not None:
+            if pw.failure_treatment not in self.spec.treatments or pw.failure_treatment == name:
+                self.c._unknown(
+                    (*loc, "failure_treatment"),
+                    pw.failure_treatment,
+                    [k for k in self.spec.treatments if k != name],
+                    "treatment",
+                )
+            else:
+                fallback = self._treatment(pw.failure_treatment, subgroup, {**tags, "pathway": "manufacturing_failure"})
+                failure_children = [fallback] if fallback else []
+        elif pw.failure_state is not None:
+            failure_state = self.c._state_ref(pw.failure_state, (*loc, "failure_state"))
+        elif self.spec.states and not (isinstance(pw.manufacturing_failure, float) and pw.manufacturing_failure == 0):
+            self.c.fail(loc, "give failure_treatment or failure_state for manufacturing failures")
+        branches.append(
+            Branch(
+                "manufacturing_failure",
+                "manufacturing failure",
+                self.expr(_text(pw.manufacturing_failure), (*loc, "manufacturing_failure")),
+                Payoff(costs=dict(not_infused_cost)),
+                False,
+                failure_state,
+                failure_children,
+                loc,
+                tags={**tags, "pathway": "manufacturing_failure"},
+                metrics=dict(not_infused_metrics),
+            )
+        )
+        drop_text = (
+            f"(1 - {_text(pw.manufacturing_failure)}) * (1 - exp(-{_text(pw.dropout_hazard_per_month)} * "
+            f"{_text(pw.vein_to_vein_days)} / 30.4375))"
+        )
+        dropout_state = self.c._state_ref(pw.dropout_state, (*loc, "dropout_state")) if pw.dropout_state else None
+        if (
+            self.spec.states
+            and pw.dropout_state is None
+            and not (isinstance(pw.dropout_hazard_per_month, float) and pw.dropout_hazard_per_month == 0)
+        ):
+            self.c.fail(loc, "give dropout_state for people lost while waiting")
+        branches.append(
+            Branch(
+                "dropout",
+                "not infused (progression or death while waiting)",
+                self.expr(drop_text, (*loc, "dropout_hazard_per_month")),
+                Payoff(costs={**self.c._costs(bridging, loc), **not_infused_cost}),
+                False,
+                dropout_state,
+                [],
+                loc,
+                tags={**tags, "pathway": "dropout"},
+                metrics=dict(not_infused_metrics),
+            )
+        )
+        branches.append(infused)
+        return [
+            Branch(
+                "pathway",
+                "pathway",
+                self.expr("1", loc),
+                Payoff(costs=apheresis),
+                False,
+                None,
+                branches,
+                loc,
+                tags=tags,
+            )
+        ]
 
     def _untreated(self, tags: dict[str, Any], loc: Loc) -> Branch | None:
         pop = self.spec.population

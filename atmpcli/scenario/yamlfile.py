@@ -130,15 +130,24 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 def _build(node: yaml.Node, loc: Loc, loader: _Loader, doc: YamlDocument, problems: list[Problem]) -> Any:
     doc.value_marks[loc] = _mark(node)
     if isinstance(node, yaml.MappingNode):
-        if node.tag == "tag:yaml.org,2002:merge" or any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
-            loader.flatten_mapping(node)
+        explicit = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+        if any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
+            loader.flatten_mapping(node)  # merged pairs first; keys written here override them (YAML merge)
         out: dict[Any, Any] = {}
+        merged: set[str] = set()
         for key_node, value_node in node.value:
             key = _build_scalar(key_node, loader, doc, problems)
             if not isinstance(key, str | int | float | bool) or key is None:
                 problems.append(Problem("keys must be plain names", dotted(loc), str(doc.path), *_mark(key_node)))
                 continue
             key = str(key) if not isinstance(key, str) else key
+            if id(key_node) not in explicit:
+                merged.add(key)
+            elif key in merged:
+                merged.discard(key)
+                out.pop(key, None)
+            if key in out and key in merged:
+                continue  # a later merge source does not override an earlier one
             if key in out:
                 first = doc.key_marks.get((*loc, key), (None, None))[0]
                 problems.append(

@@ -46,8 +46,15 @@ def test_variants_command_runs_base_and_every_variant():
     result = runner.invoke(app, ["variants", "cart_pediatric_all", "-f", "csv"])
     assert result.exit_code == 0, result.stderr
     df = pd.read_csv(io.StringIO(result.stdout))
-    assert list(df["variant"].unique()) == ["base case", "conservative_durability", "low_remission", "discount_1_5"]
-    icer = df[df.strategy == "cart"].set_index("variant")["icer"]
+    assert list(df["variant"].unique()) == [
+        "base case",
+        "conservative_durability",
+        "low_remission",
+        "discount_1_5",
+        "point_of_care",
+        "instalments",
+    ]
+    icer = df[df.strategy == "cart_paid_on_result"].set_index("variant")["icer"]
     assert icer["conservative_durability"] > icer["base case"] > icer["discount_1_5"]
     assert "nmb_100000" in df.columns
 
@@ -85,6 +92,8 @@ def test_dsa_and_threshold_commands():
             "cart_pediatric_all",
             "-p",
             "c_tisagenlecleucel",
+            "--strategy",
+            "cart_paid_on_result",
             "--wtp-grid",
             "50000:150000:50000",
             "-f",
