@@ -101,6 +101,38 @@ def responder_accounting(
     }
 
 
+# Cell/gene therapies: the infused population next to intention to treat, and what the payer pays.
+PATHWAY = ["infused_fraction", "cost_infused", "qalys_infused", "life_years_infused", "payment_pv", "payment_nominal"]
+
+
+def _pathway_columns(o: StrategyOutcome, scale: float) -> dict[str, float]:
+    inf = o.infused
+    if inf is None:
+        return dict.fromkeys(PATHWAY, math.nan)
+    return {
+        "infused_fraction": _metric(o, "infused"),
+        "cost_infused": float(inf.cost[0]) * scale,
+        "qalys_infused": float(inf.qalys[0]) * scale if inf.qalys is not None else math.nan,
+        "life_years_infused": float(inf.life_years[0]) * scale,
+        "payment_pv": sum(float(p.present_value[0]) for p in o.payments) * scale if o.payments else math.nan,
+        "payment_nominal": sum(float(p.flow.nominal[0]) for p in o.payments) * scale if o.payments else math.nan,
+    }
+
+
+def payment_rows(cmp: Comparison) -> list[dict[str, Any]]:
+    """Per strategy and therapy, the payer's undiscounted payments per person in each year since treatment."""
+    out = []
+    for o in cmp.outcomes:
+        for p in o.payments:
+            years = int(np.floor(p.flow.times.max() + 1e-9)) + 1
+            by_year = p.flow.by_year(years)[0]
+            out += [
+                {"strategy": o.strategy, "therapy": p.therapy, "year": y, "amount": float(by_year[y])}
+                for y in range(years)
+            ]
+    return out
+
+
 def wtp_column(prefix: str, wtp: float) -> str:
     return f"{prefix}_{wtp:.15g}"
 
@@ -136,6 +168,9 @@ def comparison_from_outcomes(
     if with_response:
         columns += ["responder_fraction", "responders", *ACCOUNTING]
         columns += [f"{k}_per_1000" for k in spend_by]
+    with_pathway = any(o.infused is not None for o in outcomes)
+    if with_pathway:
+        columns += PATHWAY
     columns += [
         "effect",
         "status",
@@ -169,6 +204,8 @@ def comparison_from_outcomes(
             row.update(responder_accounting(o, costs[k] / scale, fraction, comp_fraction, k == comp))
             for key in spend_by:
                 row[f"{key}_per_1000"] = 1000 * _metric(o, key, default=0.0)
+        if with_pathway:
+            row.update(_pathway_columns(o, scale))
         d_cost, d_eff = costs[k] - costs[comp], effects[k] - effects[comp]
         row.update(
             effect=effects[k],

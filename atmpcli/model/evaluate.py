@@ -30,6 +30,13 @@ ROW_TOLERANCE = 1e-9  # how far a transition row or a set of branch probabilitie
 
 
 @dataclass
+class Payment:
+    therapy: str
+    flow: CashFlow  # per person, undiscounted
+    present_value: np.ndarray  # (S,) at the cost discount rate
+
+
+@dataclass
 class StrategyOutcome:
     """Per-person results of one strategy; every array has shape (S,)."""
 
@@ -46,7 +53,7 @@ class StrategyOutcome:
     leaves: dict[str, np.ndarray]
     metrics: dict[str, np.ndarray]  # test-and-treat accounting (tested, treated, true positives, ...), per person
     infused: StrategyOutcome | None = None  # cell/gene therapies: the same strategy among those infused
-    payments: list[tuple[str, CashFlow]] = field(default_factory=list)  # per person, by therapy
+    payments: list[Payment] = field(default_factory=list)  # what the payer pays, per person, by therapy
 
 
 def evaluate(scenario: Scenario, draws: dict[str, np.ndarray] | None = None, samples: int = 1) -> list[StrategyOutcome]:
@@ -113,7 +120,7 @@ def _add_payments(
         o.costs["product"] = o.costs["product"] + pv
         o.cost = o.cost + pv
         o.cost_undiscounted = o.cost_undiscounted + nominal
-        o.payments.append((plan.treatment, paid))
+        o.payments.append(Payment(plan.treatment, paid, pv))
 
 
 def _evaluate(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from atmpcli import __version__
-from atmpcli.analysis.compare import Comparison
+from atmpcli.analysis.compare import Comparison, payment_rows
 from atmpcli.analysis.psa_summary import PSASummary
 
 
@@ -47,6 +47,7 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
     doc["frontier"] = list(cmp.incremental.frontier)
     doc["columns"] = list(cmp.columns)
     doc["strategies"] = [{c: row.get(c) for c in cmp.columns} for row in cmp.rows]
+    doc["payments"] = payment_rows(cmp)
     return doc
 
 

@@ -10,7 +10,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from atmpcli.analysis.compare import Comparison, wtp_column
+from atmpcli.analysis.compare import Comparison, payment_rows, wtp_column
 
 STATUS_TEXT = {"ND": "frontier", "D": "dominated", "ED": "ext. dominated"}
 EFFECT_TEXT = {"qalys": "QALYs", "life_years": "life-years", "responders": "responders"}
@@ -69,6 +69,8 @@ def comparison_tables(cmp: Comparison) -> Group:
 
     if sc.has_response:
         parts.append(_accounting_table(cmp))
+    if any(o.infused is not None for o in cmp.outcomes):
+        parts.append(_pathway_table(cmp))
     if len(sc.cost_components) > 1:
         comp = Table(title=f"Costs by component ({sc.spec.currency}, discounted)", title_justify="left")
         comp.add_column("Strategy", no_wrap=True)
@@ -240,4 +242,44 @@ def _accounting_table(cmp: Comparison) -> Group:
             ]
         n.add_row(*cells)
     parts.append(n)
+    return Group(*parts)
+
+
+def _pathway_table(cmp: Comparison) -> Group:
+    cur = cmp.scenario.spec.currency
+    t = Table(title="Cell/gene therapy: intention to treat (ITT) vs the infused population", title_justify="left")
+    for c in ("Strategy", "Infused", f"Cost ITT ({cur})", "Cost infused", "QALYs ITT", "QALYs infused"):
+        t.add_column(c, justify="left" if c == "Strategy" else "right", no_wrap=c == "Strategy")
+    for r in cmp.rows:
+        if math.isnan(r["infused_fraction"]):
+            continue
+        t.add_row(
+            r["strategy"],
+            f"{r['infused_fraction']:.1%}",
+            money(r["cost"]),
+            money(r["cost_infused"]),
+            amount(r["qalys"], 4),
+            amount(r["qalys_infused"], 4),
+        )
+    parts: list[Any] = [t]
+    rows = payment_rows(cmp)
+    if rows:
+        years = max(r["year"] for r in rows) + 1
+        p = Table(
+            title=f"What the payer pays per person, by year since treatment ({cur}, undiscounted)",
+            title_justify="left",
+            caption="PV: present value at the cost discount rate; it is the product cost in the results.",
+            caption_justify="left",
+        )
+        p.add_column("Strategy", no_wrap=True)
+        for y in range(years):
+            p.add_column(f"Year {y}", justify="right")
+        p.add_column("PV", justify="right")
+        for r in cmp.rows:
+            mine = [x for x in rows if x["strategy"] == r["strategy"]]
+            if not mine:
+                continue
+            by_year = [sum(x["amount"] for x in mine if x["year"] == y) for y in range(years)]
+            p.add_row(r["strategy"], *(money(v) for v in by_year), money(r["payment_pv"]))
+        parts.append(p)
     return Group(*parts)

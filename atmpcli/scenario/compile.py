@@ -415,7 +415,7 @@ class _Compiler:
     def _payment_plan(self, treatment: str) -> PaymentPlan | None:
         pw = self.spec.treatments[treatment].pathway
         assert pw is not None
-        if pw.payment.type == "upfront":
+        if not pw.payment.scheduled:
             return None  # the price is an ordinary one-off cost in the tree
         loc: Loc = ("treatments", treatment, "pathway", "payment")
         price = self._expr(pw.price, ("treatments", treatment, "pathway", "price"))

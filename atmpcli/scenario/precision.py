@@ -292,7 +292,7 @@ class TreeBuilder:
         pw = t.pathway
         assert pw is not None
         loc: Loc = ("treatments", name, "pathway")
-        price = self.c._costs({"product": pw.price}, loc) if pw.payment.type == "upfront" else {}
+        price = self.c._costs({"product": pw.price}, loc) if not pw.payment.scheduled else {}
         charged = {"charged": self.expr("1", loc)}
         bridging = {comp: f"{_text(pw.bridging_probability)} * {_text(v)}" for comp, v in pw.bridging_costs.items()}
         # Apheresis is paid for everyone who starts; the rest depends on how far they get.

@@ -264,6 +264,11 @@ class PaymentSpec(Strict):
     rebate_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0  # refunded if the condition fails by rebate_time
     rebate_time: Annotated[float, Field(ge=0)] | None = None
 
+    @property
+    def scheduled(self) -> bool:
+        """True when the price is not simply paid at infusion (then a payment plan computes it)."""
+        return self.type != "upfront" or self.rebate_fraction > 0
+
     @model_validator(mode="after")
     def _consistent(self) -> PaymentSpec:
         if self.type == "outcome_based":
