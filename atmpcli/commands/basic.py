@@ -11,6 +11,7 @@ from atmpcli.commands.common import (
     Format,
     FormatOpt,
     Per,
+    ReferenceCaseOpt,
     ScenarioArg,
     SetsOpt,
     VariantOpt,
@@ -34,12 +35,13 @@ def compare(
     ] = Per.person,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
+    reference_case: ReferenceCaseOpt = None,
 ) -> None:
     """Compare the strategies of a scenario: costs, QALYs, life-years, ICERs with dominance, NMB."""
     from atmpcli.analysis.compare import compare as run_compare
 
     try:
-        result = run_compare(load(scenario, variant, sets), wtp=wtp, per=per.value)
+        result = run_compare(load(scenario, variant, sets, reference_case), wtp=wtp, per=per.value)
     except AtmpError as exc:
         raise fail(exc) from None
 
@@ -151,6 +153,7 @@ def variants(
         typer.Option("--variant", metavar="NAME", help="Run only these variants (repeat); default: all."),
     ] = None,
     sets: SetsOpt = None,
+    reference_case: ReferenceCaseOpt = None,
     wtp: WtpOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -158,11 +161,11 @@ def variants(
     from atmpcli.analysis.variants import scenario_analysis
 
     try:
-        base = load(scenario, None, sets)
+        base = load(scenario, None, sets, reference_case)
         names = list(only) if only else list(base.spec.variants)
         descriptions = {n: (v.description or "") for n, v in base.spec.variants.items()}
         columns, rows, wtps = scenario_analysis(
-            lambda v: base if v is None else load(scenario, v, sets), names, wtp, descriptions
+            lambda v: base if v is None else load(scenario, v, sets, reference_case), names, wtp, descriptions
         )
     except AtmpError as exc:
         raise fail(exc) from None
@@ -173,3 +176,48 @@ def variants(
         return variants_table(rows, wtps, base.spec.currency, base.spec.title, base.settings.effect)
 
     emit(fmt, csv=(columns, rows), json=lambda: {"scenario": base.name, "wtp": wtps, "rows": rows}, table=table)
+
+
+@app.command("budget-impact", epilog="Example: atmpcli budget-impact cart_belgium_budget --years 5 --format csv")
+def budget_impact(
+    scenario: ScenarioArg,
+    years: Annotated[
+        int | None, typer.Option("--years", min=1, max=50, help="Years (default: the scenario's).")
+    ] = None,
+    discount: Annotated[
+        float | None,
+        typer.Option("--discount", min=0.0, max=1.0, help="Discount rate (default: the scenario's, usually 0)."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+    variant: VariantOpt = None,
+    sets: SetsOpt = None,
+    reference_case: ReferenceCaseOpt = None,
+) -> None:
+    """Budget impact: the payer's yearly spending with and without the new strategies, and the difference."""
+    from atmpcli.analysis.budget import budget_impact as run
+    from atmpcli.errors import Problem, ScenarioError
+    from atmpcli.model.evaluate import evaluate
+
+    try:
+        sc = load(scenario, variant, sets, reference_case)
+        if sc.spec.budget_impact is None:
+            raise ScenarioError([sc.doc.problem((), "the scenario has no budget_impact section")])
+        try:
+            result = run(sc.spec.budget_impact, evaluate(sc), sc.settings.cycle_length, years, discount)
+        except ValueError as exc:
+            raise ScenarioError([Problem(str(exc), "budget_impact", str(sc.path))]) from None
+    except AtmpError as exc:
+        raise fail(exc) from None
+
+    def table() -> object:
+        from atmpcli.report.tables import budget_table
+
+        return budget_table(result, sc.spec.currency, sc.spec.title)
+
+    rows = result.rows()
+    emit(
+        fmt,
+        csv=(list(rows[0]), rows),
+        json=lambda: {"scenario": sc.name, "currency": sc.spec.currency, "discount": result.discount, "rows": rows},
+        table=table,
+    )

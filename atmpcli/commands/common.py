@@ -152,12 +152,25 @@ def emit(fmt: Format, *, csv: tuple[list[str], list[dict[str, Any]]], json: Any,
         stdout_console().print(table())
 
 
-def load(scenario: str, variant: str | None = None, sets: list[str] | None = None) -> Any:
-    """Resolve and load a scenario with a variant and --set overrides applied."""
+ReferenceCaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reference-case",
+        metavar="NAME",
+        help="Apply a jurisdiction's discount rates and thresholds: "
+        "be_kce, nl_zin_2024, uk_nice_2026, uk_nice_1_5, us_icer, de_iqwig, fr_has.",
+    ),
+]
+
+
+def load(
+    scenario: str, variant: str | None = None, sets: list[str] | None = None, reference_case: str | None = None
+) -> Any:
+    """Resolve and load a scenario with a reference case, a variant and --set overrides applied."""
     from atmpcli.scenario.catalog import resolve
     from atmpcli.scenario.compile import load_scenario
 
-    return load_scenario(resolve(scenario), variant=variant, sets=parse_sets(sets))
+    return load_scenario(resolve(scenario), variant=variant, sets=parse_sets(sets), reference_case=reference_case)
 
 
 def parse_sets(sets: list[str] | None) -> dict[str, Any]:

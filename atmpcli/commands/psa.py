@@ -10,6 +10,7 @@ import typer
 from atmpcli.commands.common import (
     Format,
     FormatOpt,
+    ReferenceCaseOpt,
     SetsOpt,
     VariantOpt,
     WtpGridOpt,
@@ -114,6 +115,7 @@ def psa(
     fmt: FormatOpt = Format.table,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
+    reference_case: ReferenceCaseOpt = None,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -147,7 +149,7 @@ def psa(
                 raise typer.BadParameter("give a SCENARIO (or --results FILE.csv)")
             from atmpcli.report.documents import header as make_header
 
-            sc = load(scenario, variant, sets)
+            sc = load(scenario, variant, sets, reference_case)
             wtps = thresholds(sc.settings.wtp, wtp, wtp_grid)
             keep = bool(groups) or per_sample is not None
             with _Bar("sampling") as bar:

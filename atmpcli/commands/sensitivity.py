@@ -10,6 +10,7 @@ import typer
 from atmpcli.commands.common import (
     Format,
     FormatOpt,
+    ReferenceCaseOpt,
     ScenarioArg,
     SetsOpt,
     VariantOpt,
@@ -98,12 +99,13 @@ def dsa(
     fmt: FormatOpt = Format.table,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
+    reference_case: ReferenceCaseOpt = None,
 ) -> None:
     """One-way (tornado) and two-way deterministic sensitivity analysis."""
     from atmpcli.analysis import dsa as D
 
     try:
-        sc = load(scenario, variant, sets)
+        sc = load(scenario, variant, sets, reference_case)
         chosen, comparator = _pair(sc, strategy)
         w = wtp if wtp is not None else (sc.settings.wtp or [None])[0]
         if w is None:
@@ -199,12 +201,13 @@ def threshold(
     fmt: FormatOpt = Format.table,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
+    reference_case: ReferenceCaseOpt = None,
 ) -> None:
     """The value of a parameter at which a strategy becomes cost-effective (e.g. the maximum price)."""
     from atmpcli.analysis.threshold import threshold as solve
 
     try:
-        sc = load(scenario, variant, sets)
+        sc = load(scenario, variant, sets, reference_case)
         chosen, _ = _pair(sc, strategy)
         wtps = thresholds(sc.settings.wtp, wtp, wtp_grid)
         if not wtps:

@@ -54,6 +54,8 @@ class StrategyOutcome:
     metrics: dict[str, np.ndarray]  # test-and-treat accounting (tested, treated, true positives, ...), per person
     infused: StrategyOutcome | None = None  # cell/gene therapies: the same strategy among those infused
     payments: list[Payment] = field(default_factory=list)  # what the payer pays, per person, by therapy
+    # undiscounted cost at each time point (corrected; one-off costs at t = 0), for budget impact; (S, n+1)
+    cost_points: np.ndarray | None = None
 
 
 def evaluate(scenario: Scenario, draws: dict[str, np.ndarray] | None = None, samples: int = 1) -> list[StrategyOutcome]:
@@ -133,6 +135,7 @@ def _evaluate(
     n_expanded = int(offsets[-1])
 
     tree: TreeOutcome | None = None
+    cost_points = np.zeros((S, 1))
     if tree_spec is not None:
         root = Node(
             "",
@@ -184,9 +187,11 @@ def _evaluate(
             if pay.life_years is not None:
                 ly_point = ly_point + flow * _per_cycle(params, pay.life_years, n, S)
 
+        cost_points = np.zeros((S, n + 1))
         for comp, r in per_point.items():
             costs[comp] += r @ w_cost
             costs_u[comp] += r @ w_none
+            cost_points = cost_points + r * w_none
         qalys += q_point @ w_eff
         qalys_u += q_point @ w_none
         ly += ly_point @ w_eff
@@ -202,6 +207,7 @@ def _evaluate(
         for comp, v in c_map.items():
             costs[comp] += np.broadcast_to(v, (S,))
             costs_u[comp] += np.broadcast_to(v, (S,))
+            cost_points[:, 0] += np.broadcast_to(v, (S,))
         qalys += q
         qalys_u += q
         ly += life
@@ -225,6 +231,7 @@ def _evaluate(
         trace=trace_user,
         leaves=tree.leaves if tree else {},
         metrics={k: np.broadcast_to(v, (S,)) for k, v in tree.metrics.items()} if tree else {},
+        cost_points=cost_points,
     )
 
 

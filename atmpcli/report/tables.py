@@ -283,3 +283,31 @@ def _pathway_table(cmp: Comparison) -> Group:
             p.add_row(r["strategy"], *(money(v) for v in by_year), money(r["payment_pv"]))
         parts.append(p)
     return Group(*parts)
+
+
+def budget_table(result: Any, currency: str, title: str) -> Group:
+    t = Table(
+        title=f"{title}\n[dim]Budget impact ({currency}, "
+        + ("undiscounted" if not result.discount else f"discounted at {result.discount:.3g}")
+        + ")[/dim]",
+        title_justify="left",
+    )
+    t.add_column("Year", justify="right")
+    for col in ("Budget without", "Budget with", "Difference"):
+        t.add_column(col, justify="right")
+    without, with_ = result.total("without"), result.total("with")
+    for y in range(result.years):
+        t.add_row(str(y + 1), compact(without[y]), compact(with_[y]), compact(with_[y] - without[y]))
+    t.add_row("Total", compact(without.sum()), compact(with_.sum()), compact(with_.sum() - without.sum()))
+    p = Table(
+        title="Patients starting each strategy (with the new strategies; waiting for a slot)", title_justify="left"
+    )
+    p.add_column("Strategy", no_wrap=True)
+    for y in range(result.years):
+        p.add_column(f"Year {y + 1}", justify="right")
+    for s in result.strategies:
+        started, waiting = result.started["with"][s], result.waiting["with"][s]
+        p.add_row(
+            s, *(f"{a:,.0f}" + (f" (+{b:,.0f})" if b > 0.5 else "") for a, b in zip(started, waiting, strict=True))
+        )
+    return Group(t, p)

@@ -30,7 +30,7 @@ from atmpcli.scenario.compiled import (
 from atmpcli.scenario.formula import FUNCTIONS, parse
 from atmpcli.scenario.graph import all_expressions, enters_states, find_cycle
 from atmpcli.scenario.messages import pydantic_problems
-from atmpcli.scenario.overrides import apply_set, apply_variant
+from atmpcli.scenario.overrides import apply_reference_case, apply_set, apply_variant
 from atmpcli.scenario.precision import TreeBuilder, generated_strategies
 from atmpcli.scenario.tables import LookupTable, read_table
 from atmpcli.scenario.yamlfile import Loc, YamlDocument, load_yaml
@@ -41,7 +41,12 @@ __all__ = ["Scenario", "load_scenario"]
 
 
 def load_scenario(
-    path: str | Path, text: str | None = None, *, variant: str | None = None, sets: dict[str, Any] | None = None
+    path: str | Path,
+    text: str | None = None,
+    *,
+    variant: str | None = None,
+    sets: dict[str, Any] | None = None,
+    reference_case: str | None = None,
 ) -> Scenario:
     """Load, validate and compile a scenario file; raise :class:`ScenarioError` listing every problem.
 
@@ -52,6 +57,7 @@ def load_scenario(
     doc = load_yaml(path, text)
     if not isinstance(doc.data, dict):
         raise ScenarioError([doc.problem((), "expected a mapping of scenario keys (title, states, ...)")])
+    apply_reference_case(doc, reference_case)
     if variant is not None:
         apply_variant(doc, variant)
     for key, value in (sets or {}).items():

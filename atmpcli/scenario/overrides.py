@@ -83,3 +83,38 @@ def _set_path(doc: YamlDocument, key: str, value: Any, where: Loc | None) -> Non
     if not isinstance(node, dict):
         raise ScenarioError([Problem(f"--set {key}: '{'.'.join(parts[:-1])}' is not a mapping", file=str(doc.path))])
     node[parts[-1]] = value
+
+
+def apply_reference_case(doc: YamlDocument, override: str | None = None) -> None:
+    """Fill in discount rates and thresholds from settings.reference_case (or ``override``).
+
+    Settings written in the scenario win. Thresholds are taken only when the preset's currency is the
+    scenario's; otherwise the scenario keeps its own (none are converted).
+    """
+    from atmpcli.scenario.reference_cases import REFERENCE_CASES
+
+    settings = doc.data.get("settings") or {}
+    if not isinstance(settings, dict):
+        return  # the schema reports it
+    doc.data["settings"] = settings
+    name = override or settings.get("reference_case")
+    if name is None:
+        return
+    if name not in REFERENCE_CASES:
+        close = difflib.get_close_matches(str(name), list(REFERENCE_CASES), n=1, cutoff=0.5)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(REFERENCE_CASES)})"
+        where = ("settings", "reference_case")
+        raise ScenarioError(
+            [
+                doc.problem(where, f"unknown reference case '{name}'{hint}")
+                if not override
+                else Problem(f"--reference-case: unknown reference case '{name}'{hint}")
+            ]
+        )
+    case = REFERENCE_CASES[name]
+    settings["reference_case"] = name
+    explicit_discount = "discount" in settings and not override
+    if override or not explicit_discount:
+        settings["discount"] = {"costs": case.costs, "effects": case.effects}
+    if case.wtp and doc.data.get("currency") == case.currency and (override or "wtp" not in settings):
+        settings["wtp"] = list(case.wtp)

@@ -133,6 +133,7 @@ Method = Literal["beginning", "end", "life-table", "half-cycle", "trapezoid", "n
 
 
 class Settings(Strict):
+    reference_case: str | None = None  # a jurisdiction's preset: discount rates and thresholds
     cycle_length: Annotated[float, Field(gt=0)] = 1.0
     cycles: Annotated[int, Field(ge=1, le=100_000)] | None = None
     horizon: Annotated[float, Field(gt=0)] | None = None
@@ -370,6 +371,24 @@ class VariantSpec(Strict):
     changes: dict[str, Any] = {}  # other keys by dotted path, e.g. treatments.cart.pathway.payment.type
 
 
+class BudgetImpactSpec(Strict):
+    """A payer's N-year budget (ISPOR good practice: Sullivan et al. 2014; Mauskopf et al. 2007)."""
+
+    years: Annotated[int, Field(ge=1, le=50)] = 5
+    discount: Annotated[float, Field(ge=0, le=1)] = 0.0  # undiscounted by default
+    incident: float | list[float] = 0.0  # newly eligible patients per year (one number or one per year)
+    prevalent: Annotated[float, Field(ge=0)] = 0.0  # eligible at the start
+    current: dict[str, float]  # world without: share of treated patients per strategy (sums to 1)
+    new: dict[str, float | list[float]]  # world with: uptake share per strategy, per year; the rest as current
+    capacity: dict[str, Annotated[float, Field(ge=0)]] = {}  # at most this many start a strategy per year
+
+    @model_validator(mode="after")
+    def _shares(self) -> BudgetImpactSpec:
+        if abs(sum(self.current.values()) - 1) > 1e-9:
+            raise ValueError(f"current shares sum to {sum(self.current.values()):g}, not 1")
+        return self
+
+
 class ScenarioSpec(Strict):
     name: str | None = None
     title: str
@@ -396,3 +415,4 @@ class ScenarioSpec(Strict):
     dirichlet: list[DirichletSpec] = []
     correlation: list[CorrelationSpec] = []
     variants: dict[str, VariantSpec] = {}
+    budget_impact: BudgetImpactSpec | None = None

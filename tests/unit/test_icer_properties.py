@@ -7,7 +7,10 @@ from hypothesis import strategies as st
 from atmpcli.analysis.icer import incremental_analysis
 
 points = st.lists(
-    st.tuples(st.floats(0, 1e6, allow_nan=False, allow_subnormal=False), st.floats(0, 50, allow_nan=False)),
+    st.tuples(
+        st.floats(0, 1e6, allow_nan=False, allow_subnormal=False),
+        st.floats(0, 50, allow_nan=False).map(lambda x: round(x, 6)),
+    ),
     min_size=1,
     max_size=8,
 )
