@@ -59,6 +59,14 @@ def _sqrt(x: Array) -> Array:
     return np.sqrt(x)
 
 
+def _waning(time: Array, start: Array, duration: Array) -> Array:
+    """A treatment effect's share still working: 1 until ``start``, falling linearly to 0 over ``duration``."""
+    time, start, duration = (np.asarray(x, dtype=float) for x in (time, start, duration))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        linear = 1.0 - (time - start) / duration
+    return np.where(time <= start, 1.0, np.where(duration > 0, np.clip(linear, 0.0, 1.0), 0.0))
+
+
 def _ifelse(cond: Array, yes: Array, no: Array) -> Array:
     return np.where(np.asarray(cond, dtype=bool), yes, no)
 
@@ -77,6 +85,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., Array], int, int | None]] = {
     "rate_to_prob": (_rate_to_prob, 1, 2),
     "prob_to_rate": (_prob_to_rate, 1, 2),
     "rescale_prob": (_rescale_prob, 2, 2),
+    "waning": (_waning, 3, 3),
 }
 
 _BINOPS: dict[type, tuple[str, Callable[[Array, Array], Array]]] = {
