@@ -219,7 +219,7 @@ def _accounting_table(cmp: Comparison) -> Group:
             _count(r["responders_per_1000"]),
             "—" if math.isnan(pct) else f"{pct:.1%}",
             _count(r["nonresponders_treated_per_1000"]),
-            money(r["nonresponder_spend_per_1000"]),
+            compact(r["nonresponder_spend_per_1000"]),
             money(r["cost_per_responder"]),
         )
     parts: list[Any] = [t]

@@ -350,6 +350,8 @@ class TreeBuilder:
                 )
             else:
                 fallback = self._treatment(pw.failure_treatment, subgroup, {**tags, "pathway": "manufacturing_failure"})
+                if fallback is not None:
+                    fallback.metrics.pop("treated", None)  # already counted as treated when they started the pathway
                 failure_children = [fallback] if fallback else []
         elif pw.failure_state is not None:
             failure_state = self.c._state_ref(pw.failure_state, (*loc, "failure_state"))

@@ -13,6 +13,7 @@ from tests.conftest import bundled
 
 PRODUCT_ONLY = {  # everything but the product price set to 0, nobody lost before infusion
     "p_failure": 0.0,
+    "p_failure_poc": 0.0,
     "hazard_waiting": 0.0,
     "c_pathway": 0.0,
     "c_salvage": 0.0,
