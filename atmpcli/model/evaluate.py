@@ -17,16 +17,22 @@ from atmpcli.model import conventions, markov
 from atmpcli.model.parameters import Parameters
 from atmpcli.model.payments import CashFlow, schedule
 from atmpcli.model.tree import Node, TreeOutcome, roll_back
+from atmpcli.model.tree_inputs import (
+    ROW_TOLERANCE,
+    check_probability,
+    flat,
+    metrics_arrays,
+    nodes,
+    payoff_arrays,
+    sample_text,
+)
 from atmpcli.scenario.compiled import (
     Branch,
     Expression,
     PaymentPlan,
-    Payoff,
     Scenario,
     Strategy,
 )
-
-ROW_TOLERANCE = 1e-9  # how far a transition row or a set of branch probabilities may stray from 1
 
 
 @dataclass
@@ -88,7 +94,7 @@ def _add_payments(
     sc: Scenario, plan: PaymentPlan, params: Parameters, itt: StrategyOutcome, infused: StrategyOutcome, S: int
 ) -> None:
     spec = plan.spec
-    price = _flat(params.value(plan.price, params.context("start")), S, params, plan.price)
+    price = flat(params.value(plan.price, params.context("start")), S, params, plan.price)
     alive = [i for i, st in enumerate(sc.states) if st.alive]
     states = plan.states if plan.states is not None else alive
 
@@ -140,9 +146,9 @@ def _evaluate(
         root = Node(
             "",
             np.ones(1),
-            **_payoff_arrays(tree_spec.payoff, params, S),
-            children=_nodes(tree_spec.branches, params, S),
-            metrics=_metrics(tree_spec.metrics, params, S),
+            **payoff_arrays(tree_spec.payoff, params, S),
+            children=nodes(tree_spec.branches, params, S),
+            metrics=metrics_arrays(tree_spec.metrics, params, S),
         )
         tree = roll_back(root, max(n_expanded, 1), S)
         if n_expanded:
@@ -199,7 +205,7 @@ def _evaluate(
 
     one_offs: list[tuple[dict[str, np.ndarray], Any, Any]] = []
     if sc.start is not None:
-        p = _payoff_arrays(sc.start, params, S)
+        p = payoff_arrays(sc.start, params, S)
         one_offs.append((p["costs"], p["qalys"], p["life_years"]))
     if tree is not None:
         one_offs.append((tree.costs, tree.qalys, tree.life_years))
@@ -238,91 +244,6 @@ def _evaluate(
 # --------------------------------------------------------------------------- pieces
 
 
-def _payoff_arrays(payoff: Payoff, params: Parameters, S: int) -> dict[str, Any]:
-    env = params.context("start")
-
-    def one(e: Expression | None) -> np.ndarray | float:
-        return 0.0 if e is None else _flat(params.value(e, env), S, params, e)
-
-    return {
-        "costs": {c: _flat(params.value(e, env), S, params, e) for c, e in payoff.costs.items()},
-        "qalys": one(payoff.qalys),
-        "life_years": one(payoff.life_years),
-    }
-
-
-def _metrics(metrics: dict[str, Expression], params: Parameters, S: int) -> dict[str, np.ndarray]:
-    env = params.context("start")
-    return {k: _flat(params.value(e, env), S, params, e) for k, e in metrics.items()}
-
-
-def _flat(a: np.ndarray, S: int, params: Parameters, e: Expression) -> np.ndarray:
-    """A start-of-model value as (S,); it must not vary with time or time in state."""
-    if a.shape[1:] != (1, 1):
-        raise params.scenario.problem(e.loc, "a value at the start of the model cannot vary with state_time")
-    return np.broadcast_to(a[:, 0, 0], (S,))
-
-
-def _nodes(branches: list[Branch], params: Parameters, S: int) -> list[Node]:
-    if not branches:
-        return []
-    env = params.context("start")
-    nodes = []
-    total = np.zeros(S)
-    rest: Node | None = None
-    for b in branches:
-        node = Node(
-            b.name,
-            np.zeros(S),
-            **_payoff_arrays(b.payoff, params, S),
-            response=b.response,
-            state=b.state,
-            children=_nodes(b.children, params, S),
-            metrics=_metrics(b.metrics, params, S),
-        )
-        if b.p is None:
-            rest = node
-        else:
-            node.p = _flat(params.value(b.p, env), S, params, b.p)
-            _check_probability(params, node.p[:, None, None], b.p, "probability")
-            total = total + node.p
-        nodes.append(node)
-    parent = branches[0].loc[:-1]
-    if rest is not None:
-        if np.any(total > 1 + ROW_TOLERANCE):
-            s = int(np.argmax(total))
-            raise params.scenario.problem(
-                parent,
-                f"branch probabilities sum to {total[s]:.10g} before "
-                f"'rest', more than 1{_sample(s, S)}{params._which()}",
-            )
-        rest.p = np.clip(1.0 - total, 0.0, 1.0)
-    elif np.any(np.abs(total - 1) > ROW_TOLERANCE):
-        s = int(np.argmax(np.abs(total - 1)))
-        raise params.scenario.problem(
-            parent,
-            f"branch probabilities sum to {total[s]:.10g}, not 1 "
-            f"(use p: rest for the complement){_sample(s, S)}{params._which()}",
-        )
-    return nodes
-
-
-def _sample(s: int, S: int) -> str:
-    return f" in sample {s + 1}" if S > 1 else ""
-
-
-def _check_probability(params: Parameters, a: np.ndarray, e: Expression, what: str, cycle_axis: bool = False) -> None:
-    bad = (a < 0) | (a > 1)
-    if np.any(bad):
-        s, t, d = (int(i) for i in np.argwhere(bad)[0])
-        value = a[s, t, d]
-        where = f" in cycle {t + 1}" if cycle_axis and a.shape[1] > 1 else ""
-        where += f" at state_time {d + 1}" if a.shape[2] > 1 else ""
-        raise params.scenario.problem(
-            e.loc, f"{what} {value:.10g} is outside [0, 1]{where}{_sample(s, a.shape[0])}{params._which()}"
-        )
-
-
 def _expand_start(start: np.ndarray, offsets: np.ndarray, n_expanded: int) -> np.ndarray:
     out = np.zeros((start.shape[0], n_expanded))
     out[:, offsets[:-1]] = start  # everyone enters a tunnel state at its first cycle
@@ -348,13 +269,13 @@ def _start_distribution(
     else:
         env = params.context("start")
         for i, e in initial.items():
-            user[:, i] = _flat(params.value(e, env), S, params, e)
-            _check_probability(params, user[:, i, None, None], e, "initial share")
+            user[:, i] = flat(params.value(e, env), S, params, e)
+            check_probability(params, user[:, i, None, None], e, "initial share")
         total = user.sum(axis=1)
         if np.any(np.abs(total - 1) > ROW_TOLERANCE):
             s = int(np.argmax(np.abs(total - 1)))
             loc = strategy.loc + ("initial",) if strategy.initial is not None else ("initial",)
-            raise sc.problem(loc, f"initial shares sum to {total[s]:.10g}, not 1{_sample(s, S)}{params._which()}")
+            raise sc.problem(loc, f"initial shares sum to {total[s]:.10g}, not 1{sample_text(s, S)}{params._which()}")
     return _expand_start(user, offsets, n_expanded)
 
 
@@ -385,7 +306,7 @@ def _transition_array(sc: Scenario, params: Parameters, sizes: list[int], offset
                 rest_col = j
                 continue
             a = params.value(e, env)
-            _check_probability(params, a, e, "transition probability", cycle_axis=True)
+            check_probability(params, a, e, "transition probability", cycle_axis=True)
             values[j] = a
         total = sum(values.values(), np.zeros((1, 1, 1)))
         loc = ("transitions", sc.states[i].name)
@@ -419,7 +340,7 @@ def _row_check(sc: Scenario, params: Parameters, total: np.ndarray, loc: tuple[s
     value = total[s, t, d]
     what = " before 'rest', more than 1" if over else ", not 1 (use 'rest' for the complement)"
     raise sc.problem(
-        loc, f"row {loc[1]} sums to {value:.10g}{what}{where}{_sample(s, total.shape[0])}{params._which()}"
+        loc, f"row {loc[1]} sums to {value:.10g}{what}{where}{sample_text(s, total.shape[0])}{params._which()}"
     )
 
 
