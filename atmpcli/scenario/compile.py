@@ -15,8 +15,6 @@ from atmpcli.scenario.compiled import (
     _NAME,
     RESERVED,
     Branch,
-    CorrelationGroup,
-    DirichletGroup,
     Expression,
     PaymentPlan,
     Payoff,
@@ -25,7 +23,6 @@ from atmpcli.scenario.compiled import (
     Strategy,
     TransitionReward,
     Tree,
-    Uncertain,
 )
 from atmpcli.scenario.formula import FUNCTIONS, parse
 from atmpcli.scenario.graph import all_expressions, enters_states, find_cycle
@@ -33,6 +30,7 @@ from atmpcli.scenario.messages import pydantic_problems
 from atmpcli.scenario.overrides import apply_reference_case, apply_set, apply_variant
 from atmpcli.scenario.precision import TreeBuilder, generated_strategies
 from atmpcli.scenario.tables import LookupTable, read_table
+from atmpcli.scenario.uncertainty import compile_joint, compile_uncertainty
 from atmpcli.scenario.yamlfile import Loc, YamlDocument, load_yaml
 
 __all__ = ["Scenario", "load_scenario"]
@@ -110,8 +108,8 @@ class _Compiler:
         if spec.comparator is not None and spec.comparator not in all_specs:
             self._unknown(("comparator",), spec.comparator, list(all_specs), "strategy")
         n_cycles = self._settings(tree, strategies)
-        uncertain, ranges = self._uncertainty()
-        dirichlet, correlation = self._joint(uncertain)
+        uncertain, ranges = compile_uncertainty(self)
+        dirichlet, correlation = compile_joint(self, uncertain)
         if self.problems:
             raise ScenarioError(self.problems)
         sc = Scenario(
@@ -154,72 +152,6 @@ class _Compiler:
             except ValueError as exc:
                 self.fail(("tables", name, "file"), str(exc))
         return out
-
-    def _uncertainty(self) -> tuple[dict[str, Uncertain], dict[str, tuple[Expression | None, Expression | None]]]:
-        uncertain: dict[str, Uncertain] = {}
-        ranges: dict[str, tuple[Expression | None, Expression | None]] = {}
-        for name, p in self.spec.parameters.items():
-            loc = ("parameters", name)
-            if p.distribution is not None:
-                d = p.distribution
-                given = {}
-                for key in type(d).model_fields:
-                    raw = getattr(d, key)
-                    if key != "type" and raw is not None:
-                        e = self._expr(raw, (*loc, "distribution", key))
-                        if e is not None:
-                            given[key] = e
-                uncertain[name] = Uncertain(name, d.type, given, (*loc, "distribution"))
-            if p.low is not None or p.high is not None:
-                if p.low is None or p.high is None:
-                    self.fail(loc, "give both low and high for a one-way sensitivity range")
-                else:
-                    ranges[name] = (self._expr(p.low, (*loc, "low")), self._expr(p.high, (*loc, "high")))
-        return uncertain, ranges
-
-    def _joint(self, uncertain: dict[str, Uncertain]) -> tuple[list[DirichletGroup], list[CorrelationGroup]]:
-        import numpy as np
-
-        seen: dict[str, str] = {}
-        dirichlet = []
-        for i, g in enumerate(self.spec.dirichlet):
-            loc: Loc = ("dirichlet", i)
-            for name in g.parameters:
-                if name not in self.spec.parameters:
-                    self._unknown((*loc, "parameters"), name, list(self.spec.parameters), "parameter")
-                elif name in uncertain:
-                    self.fail((*loc, "parameters"), f"'{name}' has its own distribution; remove it or the group")
-                elif name in seen:
-                    self.fail((*loc, "parameters"), f"'{name}' is already in {seen[name]}")
-                seen[name] = f"dirichlet[{i}]"
-            dirichlet.append(DirichletGroup(list(g.parameters), list(g.alpha), loc))
-        correlation = []
-        for i, c in enumerate(self.spec.correlation):
-            loc = ("correlation", i)
-            k = len(c.parameters)
-            for name in c.parameters:
-                if name not in uncertain or uncertain[name].kind == "fixed":
-                    self.fail((*loc, "parameters"), f"'{name}' needs a (non-fixed) distribution to be correlated")
-                elif name in seen:
-                    self.fail((*loc, "parameters"), f"'{name}' is already in {seen[name]}")
-                seen[name] = f"correlation[{i}]"
-            m = np.asarray(c.matrix, dtype=float) if all(len(r) == k for r in c.matrix) else None
-            if m is None or m.shape != (k, k):
-                self.fail((*loc, "matrix"), f"expected a {k} x {k} matrix, one row per parameter")
-                continue
-            if not np.allclose(m, m.T) or not np.allclose(np.diag(m), 1) or np.any(np.abs(m) > 1):
-                self.fail(
-                    (*loc, "matrix"),
-                    "a correlation matrix must be symmetric, with 1 on the diagonal and entries within [-1, 1]",
-                )
-                continue
-            try:
-                chol = np.linalg.cholesky(m)
-            except np.linalg.LinAlgError:
-                self.fail((*loc, "matrix"), "the correlation matrix is not positive definite")
-                continue
-            correlation.append(CorrelationGroup(list(c.parameters), chol, loc))
-        return dirichlet, correlation
 
     def _check_names(self, names: dict[str, Any], loc: Loc, what: str) -> None:
         for name in names:

@@ -86,3 +86,44 @@ def test_quantiles_invert_the_cdf():
 def test_impossible_parameterisations(kind, given, message):
     with pytest.raises(ValueError, match=message):
         canonical(kind, given, 1.5 if kind == "beta" and "mean" not in given else 0.5)
+
+
+JOINT = """
+title: joint errors
+currency: EUR
+parameters:
+  x: {value: 1, distribution: {type: gamma, se: 0.1}}
+  y: {value: 2}
+  a: 0.5
+  b: 0.5
+GROUPS
+tree: {branches: [{name: o, p: 1, costs: {all: x + y + a + b}, qalys: 1}]}
+strategies: {s: {label: s}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        (
+            "correlation:\n  - {parameters: [x, y], matrix: [[1, 0.5], [0.5, 1]]}",
+            "correlation[0].parameters: 'y' needs a (non-fixed) distribution to be correlated",
+        ),
+        (
+            "correlation:\n  - {parameters: [x, x], matrix: [[1, 2], [2, 1]]}",
+            "correlation[0].matrix: a correlation matrix must be symmetric",
+        ),
+        ("correlation:\n  - {parameters: [x, y], matrix: [[1, 0.5]]}", "expected a 2 x 2 matrix"),
+        ("dirichlet:\n  - {parameters: [a, x], alpha: [1, 1]}", "'x' has its own distribution"),
+        ("dirichlet:\n  - {parameters: [a, zz], alpha: [1, 1]}", "unknown parameter 'zz'"),
+        ("dirichlet:\n  - {parameters: [a, b], alpha: [1, 1, 1]}", "2 parameters but 3 alpha values"),
+    ],
+)
+def test_joint_distribution_errors(groups, message, write_scenario):
+    from atmpcli.errors import ScenarioError
+    from atmpcli.scenario.compile import load_scenario
+
+    with pytest.raises(
+        ScenarioError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[").replace("]", r"\]")
+    ):
+        load_scenario(write_scenario(JOINT.replace("GROUPS", groups)))
