@@ -165,7 +165,8 @@ def _evaluate(
         start = _start_distribution(sc, strategy, params, tree, offsets, n_expanded, S)
         P = _transition_array(sc, params, sizes, offsets, S)
         trace = markov.cohort_trace(start, P, n)
-        trace_user = np.add.reduceat(trace, offsets[:-1], axis=2)
+        # fold tunnel sub-states back onto the user's states (nothing to fold without tunnels)
+        trace_user = trace if n_expanded == len(sizes) else np.add.reduceat(trace, offsets[:-1], axis=2)
         dt = settings.cycle_length
         scale = dt if settings.state_values_per == "year" else 1.0
         method, timing = settings.method, settings.discount_timing
