@@ -8,11 +8,14 @@ from typing import Annotated
 import typer
 
 from atmpcli.commands.common import (
+    BomOpt,
+    DecimalOpt,
     Format,
     FormatOpt,
     Per,
     ReferenceCaseOpt,
     ScenarioArg,
+    SepOpt,
     SetsOpt,
     VariantOpt,
     WtpOpt,
@@ -29,6 +32,9 @@ from atmpcli.errors import AtmpError
 def compare(
     scenario: ScenarioArg,
     fmt: FormatOpt = Format.table,
+    sep: SepOpt = ",",
+    decimal: DecimalOpt = ".",
+    bom: BomOpt = False,
     wtp: WtpOpt = None,
     per: Annotated[
         Per, typer.Option("--per", metavar="UNIT", help="person (default) or cohort: totals for the cohort.")
@@ -55,7 +61,7 @@ def compare(
 
         return comparison_tables(result)
 
-    emit(fmt, csv=(result.columns, result.rows), json=document, table=tables)
+    emit(fmt, style=(sep, decimal, bom), csv=(result.columns, result.rows), json=document, table=tables)
 
 
 LIST_COLUMNS = ["name", "title", "strategies", "illustrative", "currency", "sources", "origin", "path"]
@@ -68,6 +74,9 @@ def list_scenarios(
         typer.Option("--dir", metavar="DIR", help="Also list the scenarios in this directory; repeat for several."),
     ] = None,
     fmt: FormatOpt = Format.table,
+    sep: SepOpt = ",",
+    decimal: DecimalOpt = ".",
+    bom: BomOpt = False,
 ) -> None:
     """List bundled scenarios, those in $ATMPCLI_SCENARIO_PATH (os.pathsep-separated) and in --dir."""
     from atmpcli.scenario.catalog import find_files
@@ -112,7 +121,7 @@ def list_scenarios(
 
         return list_table(rows)
 
-    emit(fmt, csv=(LIST_COLUMNS, rows), json=document, table=table)
+    emit(fmt, style=(sep, decimal, bom), csv=(LIST_COLUMNS, rows), json=document, table=table)
 
 
 @app.command(epilog="Example: atmpcli validate scenarios/*.yaml")
@@ -156,6 +165,9 @@ def variants(
     reference_case: ReferenceCaseOpt = None,
     wtp: WtpOpt = None,
     fmt: FormatOpt = Format.table,
+    sep: SepOpt = ",",
+    decimal: DecimalOpt = ".",
+    bom: BomOpt = False,
 ) -> None:
     """Scenario analysis: the base case and the scenario's named variants side by side (with --set applied to all)."""
     from atmpcli.analysis.variants import scenario_analysis
@@ -175,7 +187,13 @@ def variants(
 
         return variants_table(rows, wtps, base.spec.currency, base.spec.title, base.settings.effect)
 
-    emit(fmt, csv=(columns, rows), json=lambda: {"scenario": base.name, "wtp": wtps, "rows": rows}, table=table)
+    emit(
+        fmt,
+        style=(sep, decimal, bom),
+        csv=(columns, rows),
+        json=lambda: {"scenario": base.name, "wtp": wtps, "rows": rows},
+        table=table,
+    )
 
 
 @app.command("budget-impact", epilog="Example: atmpcli budget-impact cart_belgium_budget --years 5 --format csv")
@@ -189,6 +207,9 @@ def budget_impact(
         typer.Option("--discount", min=0.0, max=1.0, help="Discount rate (default: the scenario's, usually 0)."),
     ] = None,
     fmt: FormatOpt = Format.table,
+    sep: SepOpt = ",",
+    decimal: DecimalOpt = ".",
+    bom: BomOpt = False,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
@@ -217,7 +238,62 @@ def budget_impact(
     rows = result.rows()
     emit(
         fmt,
+        style=(sep, decimal, bom),
         csv=(list(rows[0]), rows),
         json=lambda: {"scenario": sc.name, "currency": sc.spec.currency, "discount": result.discount, "rows": rows},
+        table=table,
+    )
+
+
+ICER_COLUMNS = ["strategy", "cost", "effect", "status", "reference", "inc_cost", "inc_effect", "icer"]
+
+
+@app.command(epilog="Examples:\n\n  atmpcli icers results.csv\n\n  other_tool --csv | atmpcli icers - --format json")
+def icers(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="CSV with columns strategy, cost, effect; - for stdin.")],
+    fmt: FormatOpt = Format.table,
+    sep: SepOpt = ",",
+    decimal: DecimalOpt = ".",
+    bom: BomOpt = False,
+) -> None:
+    """Incremental analysis (dominance, extended dominance, ICERs) of any table of strategies."""
+    import sys
+
+    from atmpcli.analysis.icer import incremental_analysis
+    from atmpcli.scenario.external import read_strategy_table
+
+    try:
+        if file == "-":
+            names, costs, effects = read_strategy_table(None, sys.stdin.read())
+        else:
+            names, costs, effects = read_strategy_table(Path(file))
+    except AtmpError as exc:
+        raise fail(exc) from None
+    inc = incremental_analysis(names, costs, effects)
+    order = sorted(range(len(names)), key=lambda i: (costs[i], -effects[i]))
+    rows = [
+        {
+            "strategy": names[i],
+            "cost": costs[i],
+            "effect": effects[i],
+            "status": inc.status[i],
+            "reference": inc.reference[i],
+            "inc_cost": float(inc.inc_cost[i]),
+            "inc_effect": float(inc.inc_effect[i]),
+            "icer": float(inc.icer[i]),
+        }
+        for i in order
+    ]
+
+    def table() -> object:
+        from atmpcli.report.tables import icer_table
+
+        return icer_table(rows)
+
+    emit(
+        fmt,
+        style=(sep, decimal, bom),
+        csv=(ICER_COLUMNS, rows),
+        json=lambda: {"frontier": inc.frontier, "rows": rows},
         table=table,
     )

@@ -138,12 +138,34 @@ def thresholds(scenario_wtp: list[float], wtp: list[float] | None, grid: str | N
     return sorted(set(values)) if values else list(scenario_wtp)
 
 
-def emit(fmt: Format, *, csv: tuple[list[str], list[dict[str, Any]]], json: Any, table: Any) -> None:
+SepOpt = Annotated[
+    str,
+    typer.Option("--sep", metavar="CHAR", help="CSV field separator, e.g. ';' for Excel with continental settings."),
+]
+DecimalOpt = Annotated[str, typer.Option("--decimal", metavar="CHAR", help="CSV decimal mark, e.g. ','.")]
+BomOpt = Annotated[bool, typer.Option("--bom", help="Start CSV output with a UTF-8 byte-order mark (for Excel).")]
+
+
+def _csv_style(sep: str, decimal: str) -> None:
+    if len(sep) != 1 or len(decimal) != 1 or sep == decimal or decimal not in ".,":
+        raise typer.BadParameter("--sep must be one character, --decimal '.' or ',', and they must differ")
+
+
+def emit(
+    fmt: Format,
+    *,
+    csv: tuple[list[str], list[dict[str, Any]]],
+    json: Any,
+    table: Any,
+    style: tuple[str, str, bool] = (",", ".", False),
+) -> None:
     """Write the result in the chosen format; ``json`` and ``table`` are called only when chosen."""
     if fmt is Format.csv:
         from atmpcli.report.formats import write_csv
 
-        write_csv(csv[0], csv[1], sys.stdout)
+        sep, decimal, bom = style
+        _csv_style(sep, decimal)
+        write_csv(csv[0], csv[1], sys.stdout, sep=sep, decimal=decimal, bom=bom)
     elif fmt is Format.json:
         from atmpcli.report.formats import write_json
 

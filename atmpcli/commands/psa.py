@@ -8,9 +8,12 @@ from typing import Annotated, Any
 import typer
 
 from atmpcli.commands.common import (
+    BomOpt,
+    DecimalOpt,
     Format,
     FormatOpt,
     ReferenceCaseOpt,
+    SepOpt,
     SetsOpt,
     VariantOpt,
     WtpGridOpt,
@@ -113,6 +116,9 @@ def psa(
         ),
     ] = None,
     fmt: FormatOpt = Format.table,
+    sep: SepOpt = ",",
+    decimal: DecimalOpt = ".",
+    bom: BomOpt = False,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
@@ -173,7 +179,7 @@ def psa(
                 else:
                     result = run_psa(sc, samples, seed, keep_draws=keep, progress=bar)
             population = population if population is not None else sc.settings.population
-            header = make_header(sc, "person", wtps)
+            header = make_header(sc, "person", wtps, seed if draws is None else None)
             title, currency, effect = sc.spec.title, sc.spec.currency, sc.settings.effect
         try:
             summary = summarise_psa(result, wtps, evppi_groups=groups, population=population)
@@ -201,7 +207,7 @@ def psa(
 
         return psa_tables(summary, currency, effect, title)
 
-    emit(fmt, csv=(PSA_COLUMNS, summary.rows()), json=document, table=table)
+    emit(fmt, style=(sep, decimal, bom), csv=(PSA_COLUMNS, summary.rows()), json=document, table=table)
 
 
 def _write_per_sample(path: Path, result: Any) -> None:

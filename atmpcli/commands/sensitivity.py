@@ -8,10 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from atmpcli.commands.common import (
+    BomOpt,
+    DecimalOpt,
     Format,
     FormatOpt,
     ReferenceCaseOpt,
     ScenarioArg,
+    SepOpt,
     SetsOpt,
     VariantOpt,
     WtpGridOpt,
@@ -97,6 +100,9 @@ def dsa(
     ] = None,
     steps: Annotated[int, typer.Option("--steps", min=2, max=101, help="Grid points per parameter for --two-way.")] = 5,
     fmt: FormatOpt = Format.table,
+    sep: SepOpt = ",",
+    decimal: DecimalOpt = ".",
+    bom: BomOpt = False,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
@@ -132,6 +138,7 @@ def dsa(
             ]
             emit(
                 fmt,
+                style=(sep, decimal, bom),
                 csv=(list(rows[0]), rows),
                 json=lambda: {"rows": rows},
                 table=lambda: _report("two_way_table")(tw, outcome.value),
@@ -162,6 +169,7 @@ def dsa(
     ]
     emit(
         fmt,
+        style=(sep, decimal, bom),
         csv=(list(rows[0]), rows),
         json=lambda: {"rows": rows},
         table=lambda: _report("tornado_table")(ow, sc.spec.currency, sc.spec.title),
@@ -199,6 +207,9 @@ def threshold(
         ),
     ] = None,
     fmt: FormatOpt = Format.table,
+    sep: SepOpt = ",",
+    decimal: DecimalOpt = ".",
+    bom: BomOpt = False,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
@@ -234,6 +245,7 @@ def threshold(
     ]
     emit(
         fmt,
+        style=(sep, decimal, bom),
         csv=(list(rows[0]), rows),
         json=lambda: {"rows": rows},
         table=lambda: _report("threshold_table")(res, sc.spec.currency, sc.spec.title),

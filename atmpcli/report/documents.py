@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from atmpcli import __version__
@@ -13,10 +14,23 @@ def scenario_header(cmp: Comparison) -> dict[str, Any]:
     return header(cmp.scenario, cmp.per, cmp.wtp)
 
 
-def header(sc: Any, per: str, wtp: list[float]) -> dict[str, Any]:
+def provenance(sc: Any, seed: int | None = None) -> dict[str, Any]:
+    """What produced this output: version, the scenario file's hash, the changes applied, seed and time."""
+    return {
+        "atmpcli_version": __version__,
+        "scenario_file": str(sc.path),
+        "scenario_sha256": sc.doc.sha256,
+        "overrides": sc.overrides,
+        "seed": seed,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def header(sc: Any, per: str, wtp: list[float], seed: int | None = None) -> dict[str, Any]:
     st = sc.settings
     return {
         "atmpcli_version": __version__,
+        "provenance": provenance(sc, seed),
         "scenario": {
             "name": sc.name,
             "title": sc.spec.title,

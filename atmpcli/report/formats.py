@@ -9,22 +9,40 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, decimal: str = ".") -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)
+        if math.isnan(value):
+            return ""
+        text = repr(value)
+        return text.replace(".", decimal) if decimal != "." else text
     return value
 
 
-def write_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]], stream: IO[str]) -> None:
-    """One header line, one line per row; floats in full (shortest round-trip) precision."""
-    writer = csv.writer(stream, lineterminator="\n")
+def write_csv(
+    columns: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    stream: IO[str],
+    *,
+    sep: str = ",",
+    decimal: str = ".",
+    bom: bool = False,
+) -> None:
+    """One header line, one line per row; floats in full (shortest round-trip) precision.
+
+    ``sep=";", decimal=","`` suits Excel with continental settings; ``bom`` lets Excel detect UTF-8.
+    """
+    if sep == decimal:
+        raise ValueError("the separator and the decimal mark must differ")
+    if bom:
+        stream.write("\ufeff")
+    writer = csv.writer(stream, delimiter=sep, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([_cell(row.get(c), decimal) for c in columns])
 
 
 def jsonable(value: Any) -> Any:

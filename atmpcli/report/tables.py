@@ -311,3 +311,25 @@ def budget_table(result: Any, currency: str, title: str) -> Group:
             s, *(f"{a:,.0f}" + (f" (+{b:,.0f})" if b > 0.5 else "") for a, b in zip(started, waiting, strict=True))
         )
     return Group(t, p)
+
+
+def icer_table(rows: Sequence[dict[str, Any]]) -> Table:
+    t = Table(
+        title="Incremental analysis (sorted by cost)",
+        title_justify="left",
+        caption="Each frontier strategy is compared with the previous one on the frontier.",
+        caption_justify="left",
+    )
+    for col in ("Strategy", "Cost", "Effect", "Inc. cost", "Inc. effect", "ICER", "Status"):
+        t.add_column(col, justify="left" if col in ("Strategy", "Status") else "right", no_wrap=col == "Strategy")
+    for r in rows:
+        t.add_row(
+            r["strategy"],
+            money(r["cost"]),
+            amount(r["effect"], 4),
+            money(r["inc_cost"]),
+            amount(r["inc_effect"], 4),
+            money(r["icer"]),
+            STATUS_TEXT[r["status"]],
+        )
+    return t

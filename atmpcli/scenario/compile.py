@@ -60,11 +60,14 @@ def load_scenario(
         apply_variant(doc, variant)
     for key, value in (sets or {}).items():
         apply_set(doc, key, value)
+    overrides = {"variant": variant, "set": dict(sets or {}), "reference_case": reference_case}
     try:
         spec = S.ScenarioSpec.model_validate(doc.data)
     except ValidationError as exc:
         raise ScenarioError(pydantic_problems(exc, doc)) from None
-    return _Compiler(path, doc, spec).run()
+    scenario = _Compiler(path, doc, spec).run()
+    scenario.overrides = overrides
+    return scenario
 
 
 # --------------------------------------------------------------------------- compiling

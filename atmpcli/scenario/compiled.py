@@ -148,6 +148,7 @@ class Scenario:
     dirichlet: list[DirichletGroup] = field(default_factory=list)
     correlation: list[CorrelationGroup] = field(default_factory=list)
     tests: dict[str, Any] = field(default_factory=dict)  # the test specs, for responder accounting
+    overrides: dict[str, Any] = field(default_factory=dict)  # variant, --set values, reference case applied
 
     @property
     def settings(self) -> S.Settings:

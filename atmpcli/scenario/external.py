@@ -69,3 +69,49 @@ def read_results(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     costs = np.column_stack([cols[f"cost_{s}"] for s in strategies])
     effects = np.column_stack([cols.get(f"effect_{s}", cols.get(f"qalys_{s}")) for s in strategies])
     return strategies, costs, effects
+
+
+def read_strategy_table(path: Path | None, text: str | None = None) -> tuple[list[str], list[float], list[float]]:
+    """A table with columns strategy, cost, effect (any order, other columns ignored) from a file or text."""
+    name = "<stdin>" if path is None else str(path)
+    try:
+        if text is None:
+            assert path is not None
+            text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ScenarioError([Problem("file not found", file=name)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(f"cannot read: {exc}", file=name)]) from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise ScenarioError([Problem("empty input; expected a header with strategy, cost and effect", file=name)])
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in ("strategy", "cost", "effect") if c not in header]
+    if missing:
+        raise ScenarioError(
+            [Problem(f"no column {', '.join(missing)} (columns: {', '.join(header)})", file=name, line=1)]
+        )
+    si, ci, ei = (header.index(c) for c in ("strategy", "cost", "effect"))
+    names: list[str] = []
+    costs: list[float] = []
+    effects: list[float] = []
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        try:
+            cost, effect = float(row[ci]), float(row[ei])
+        except (ValueError, IndexError):
+            raise ScenarioError(
+                [Problem("expected numbers in columns cost and effect", file=name, line=lineno)]
+            ) from None
+        if not (math.isfinite(cost) and math.isfinite(effect)):
+            raise ScenarioError([Problem("cost and effect must be finite numbers", file=name, line=lineno)])
+        strategy = row[si].strip()
+        if strategy in names:
+            raise ScenarioError([Problem(f"duplicate strategy '{strategy}'", file=name, line=lineno)])
+        names.append(strategy)
+        costs.append(cost)
+        effects.append(effect)
+    if not names:
+        raise ScenarioError([Problem("no strategies in the table", file=name)])
+    return names, costs, effects

@@ -8,6 +8,7 @@ Duplicate keys, which PyYAML silently overwrites, are errors.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ class YamlDocument:
     data: Any
     value_marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    sha256: str = ""  # of the text that was loaded (provenance)
 
     def where(self, loc: Loc, *, key: bool = False) -> tuple[int | None, int | None]:
         """Line and column (1-based) of ``loc``, or of its nearest ancestor that has one."""
@@ -113,7 +115,7 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
         raise ScenarioError([Problem(f"YAML error: {exc}", file=name)]) from None
     finally:
         loader.dispose()
-    doc = YamlDocument(path, None)
+    doc = YamlDocument(path, None, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
     if node is None:
         raise ScenarioError([Problem("the file is empty; expected a scenario mapping", file=name)])
     problems: list[Problem] = []
