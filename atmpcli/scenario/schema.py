@@ -390,6 +390,7 @@ class BudgetImpactSpec(Strict):
 
 
 class ScenarioSpec(Strict):
+    extends: str | None = None  # a base scenario file (relative to this one); this file's keys win
     name: str | None = None
     title: str
     description: str | None = None

@@ -1,0 +1,128 @@
+"""init and show: starting a scenario, and seeing what is in one."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from atmpcli.commands.common import (
+    BomOpt,
+    DecimalOpt,
+    Format,
+    FormatOpt,
+    ScenarioArg,
+    SepOpt,
+    SetsOpt,
+    VariantOpt,
+    app,
+    emit,
+    fail,
+    load,
+)
+from atmpcli.errors import AtmpError, Problem, ScenarioError
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class Template(StrEnum):
+    markov = "markov"
+    tree = "tree"
+    test_and_treat = "test-and-treat"
+    cell_therapy = "cell-therapy"
+
+
+@app.command(epilog="Example: atmpcli init my_model --template test-and-treat && atmpcli compare my_model.yaml")
+def init(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Scenario name; writes NAME.yaml.")],
+    template: Annotated[
+        Template, typer.Option("--template", "-t", metavar="KIND", help="markov, tree, test-and-treat or cell-therapy.")
+    ] = Template.markov,
+    directory: Annotated[Path, typer.Option("--dir", metavar="DIR", help="Where to write it.")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter scenario that validates; edit it, then run compare."""
+    from atmpcli.report.files import write_atomically
+
+    stem = name.removesuffix(".yaml")
+    if not stem.replace("_", "").replace("-", "").isalnum():
+        raise typer.BadParameter("use letters, digits, - and _ only", param_hint="NAME")
+    target = directory / f"{stem}.yaml"
+    try:
+        if target.exists() and not force:
+            raise ScenarioError([Problem("exists already; use --force to overwrite", file=str(target))])
+        text = (TEMPLATES / f"{template.value}.yaml").read_text(encoding="utf-8")
+        text = f"name: {stem}\n" + text
+        try:
+            write_atomically(target, lambda fh: fh.write(text))
+        except OSError as exc:
+            raise ScenarioError([Problem(f"cannot write: {exc.strerror}", file=str(target))]) from None
+    except AtmpError as exc:
+        raise fail(exc) from None
+    typer.echo(f"wrote {target} ({template.value} template); next: atmpcli compare {target}", err=True)
+
+
+SHOW_COLUMNS = ["parameter", "value", "formula", "distribution", "low", "high", "source", "overridden_by"]
+
+
+@app.command(epilog="Example: atmpcli show sick_sicker --format csv")
+def show(
+    scenario: ScenarioArg,
+    fmt: FormatOpt = Format.table,
+    sep: SepOpt = ",",
+    decimal: DecimalOpt = ".",
+    bom: BomOpt = False,
+    variant: VariantOpt = None,
+    sets: SetsOpt = None,
+) -> None:
+    """List the parameters: base-case value, formula, distribution, one-way range, source and overrides."""
+    from atmpcli.analysis.sampling import base_values
+
+    try:
+        sc = load(scenario, variant, sets)
+        base = base_values(sc)
+    except AtmpError as exc:
+        raise fail(exc) from None
+    rows: list[dict[str, Any]] = []
+    for name, p in sc.spec.parameters.items():
+        expr = sc.parameters[name].formula
+        dist = ""
+        if p.distribution is not None:
+            fields = {k: v for k, v in p.distribution.model_dump().items() if v is not None and k != "type"}
+            dist = f"{p.distribution.type}(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
+        rows.append(
+            {
+                "parameter": name,
+                "value": base.get(name),
+                "formula": "" if expr.is_constant else expr.text,
+                "distribution": dist,
+                "low": p.low,
+                "high": p.high,
+                "source": p.source or p.description or "",
+                "overridden_by": ";".join(s.name for s in sc.strategies if name in s.overrides),
+            }
+        )
+
+    def table() -> object:
+        from rich.table import Table
+
+        t = Table(
+            title=f"{sc.spec.title}\n[dim]Parameters (base case; time-varying ones have no single value)[/dim]",
+            title_justify="left",
+        )
+        for col in ("Parameter", "Value", "Formula", "Distribution", "Source", "Set by"):
+            t.add_column(col, overflow="fold", no_wrap=col == "Parameter")
+        for r in rows:
+            value = "" if r["value"] is None else f"{r['value']:.6g}"
+            t.add_row(r["parameter"], value, r["formula"], r["distribution"], r["source"], r["overridden_by"])
+        return t
+
+    emit(
+        fmt,
+        style=(sep, decimal, bom),
+        csv=(SHOW_COLUMNS, rows),
+        json=lambda: {"scenario": sc.name, "parameters": rows},
+        table=table,
+    )
