@@ -23,6 +23,7 @@ from atmpcli.commands.common import (
     emit,
     fail,
     load,
+    note,
     state,
 )
 from atmpcli.errors import AtmpError
@@ -88,7 +89,7 @@ def list_scenarios(
             try:
                 sc = load_scenario(entry.path)
             except AtmpError as exc:
-                typer.echo(f"warning: skipped invalid scenario: {str(exc).splitlines()[0]}", err=True)
+                note(f"warning: skipped invalid scenario: {str(exc).splitlines()[0]}")
                 continue
             rows.append(
                 {

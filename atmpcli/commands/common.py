@@ -29,7 +29,7 @@ app = typer.Typer(
     "one-size-fits-all treatment it would replace? Cost-effectiveness from YAML scenarios.",
     epilog=EPILOG,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
@@ -46,7 +46,7 @@ class Per(StrEnum):
     cohort = "cohort"
 
 
-state = {"debug": False}
+state = {"debug": False, "quiet": False}
 
 
 def _version(value: bool) -> None:
@@ -61,8 +61,16 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")] = False,
 ) -> None:
     state["debug"] = debug
+    state["quiet"] = quiet
+
+
+def note(message: str) -> None:
+    """A message for the user on stderr (not with --quiet); results go to stdout only."""
+    if not state["quiet"]:
+        typer.echo(message, err=True)
 
 
 def fail(exc: Exception) -> typer.Exit:

@@ -21,6 +21,7 @@ from atmpcli.commands.common import (
     emit,
     fail,
     load,
+    note,
 )
 from atmpcli.errors import AtmpError, Problem, ScenarioError
 
@@ -61,7 +62,7 @@ def init(
             raise ScenarioError([Problem(f"cannot write: {exc.strerror}", file=str(target))]) from None
     except AtmpError as exc:
         raise fail(exc) from None
-    typer.echo(f"wrote {target} ({template.value} template); next: atmpcli compare {target}", err=True)
+    note(f"wrote {target} ({template.value} template); next: atmpcli compare {target}")
 
 
 SHOW_COLUMNS = ["parameter", "value", "formula", "distribution", "low", "high", "source", "overridden_by"]

@@ -41,3 +41,22 @@ def test_readme_mentions_every_bundled_scenario():
     readme = (ROOT / "README.md").read_text()
     for path in (ROOT / "atmpcli" / "scenarios").glob("*.yaml"):
         assert f"`{path.stem}`" in readme, path.stem
+
+
+def test_cli_reference_is_current():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_cli_docs.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, "docs/cli.md is out of date: run python tools/gen_cli_docs.py"
+
+
+def test_every_command_is_documented():
+    from atmpcli.cli import app
+
+    text = (ROOT / "docs" / "cli.md").read_text()
+    for command in app.registered_commands:
+        name = command.name or command.callback.__name__.replace("_", "-")
+        assert f"## `atmpcli {name}`" in text, name
