@@ -12,6 +12,7 @@ from atmpcli.commands.common import (
     DecimalOpt,
     Format,
     FormatOpt,
+    OutputOpt,
     Per,
     ReferenceCaseOpt,
     ScenarioArg,
@@ -33,6 +34,7 @@ from atmpcli.errors import AtmpError
 def compare(
     scenario: ScenarioArg,
     fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
     sep: SepOpt = ",",
     decimal: DecimalOpt = ".",
     bom: BomOpt = False,
@@ -62,7 +64,7 @@ def compare(
 
         return comparison_tables(result)
 
-    emit(fmt, style=(sep, decimal, bom), csv=(result.columns, result.rows), json=document, table=tables)
+    emit(fmt, style=(sep, decimal, bom), output=output, csv=(result.columns, result.rows), json=document, table=tables)
 
 
 LIST_COLUMNS = ["name", "title", "strategies", "illustrative", "currency", "sources", "origin", "path"]
@@ -75,6 +77,7 @@ def list_scenarios(
         typer.Option("--dir", metavar="DIR", help="Also list the scenarios in this directory; repeat for several."),
     ] = None,
     fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
     sep: SepOpt = ",",
     decimal: DecimalOpt = ".",
     bom: BomOpt = False,
@@ -122,7 +125,7 @@ def list_scenarios(
 
         return list_table(rows)
 
-    emit(fmt, style=(sep, decimal, bom), csv=(LIST_COLUMNS, rows), json=document, table=table)
+    emit(fmt, style=(sep, decimal, bom), output=output, csv=(LIST_COLUMNS, rows), json=document, table=table)
 
 
 @app.command(epilog="Example: atmpcli validate scenarios/*.yaml")
@@ -166,6 +169,7 @@ def variants(
     reference_case: ReferenceCaseOpt = None,
     wtp: WtpOpt = None,
     fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
     sep: SepOpt = ",",
     decimal: DecimalOpt = ".",
     bom: BomOpt = False,
@@ -191,6 +195,7 @@ def variants(
     emit(
         fmt,
         style=(sep, decimal, bom),
+        output=output,
         csv=(columns, rows),
         json=lambda: {"scenario": base.name, "wtp": wtps, "rows": rows},
         table=table,
@@ -208,6 +213,7 @@ def budget_impact(
         typer.Option("--discount", min=0.0, max=1.0, help="Discount rate (default: the scenario's, usually 0)."),
     ] = None,
     fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
     sep: SepOpt = ",",
     decimal: DecimalOpt = ".",
     bom: BomOpt = False,
@@ -240,6 +246,7 @@ def budget_impact(
     emit(
         fmt,
         style=(sep, decimal, bom),
+        output=output,
         csv=(list(rows[0]), rows),
         json=lambda: {"scenario": sc.name, "currency": sc.spec.currency, "discount": result.discount, "rows": rows},
         table=table,
@@ -253,6 +260,7 @@ ICER_COLUMNS = ["strategy", "cost", "effect", "status", "reference", "inc_cost",
 def icers(
     file: Annotated[str, typer.Argument(metavar="FILE", help="CSV with columns strategy, cost, effect; - for stdin.")],
     fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
     sep: SepOpt = ",",
     decimal: DecimalOpt = ".",
     bom: BomOpt = False,
@@ -294,6 +302,7 @@ def icers(
     emit(
         fmt,
         style=(sep, decimal, bom),
+        output=output,
         csv=(ICER_COLUMNS, rows),
         json=lambda: {"frontier": inc.frontier, "rows": rows},
         table=table,

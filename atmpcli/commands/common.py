@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from atmpcli import __version__
+from atmpcli.errors import AtmpError
 
 EPILOG = (
     "Examples:\n\n"
@@ -159,6 +161,19 @@ def _csv_style(sep: str, decimal: str) -> None:
         raise typer.BadParameter("--sep must be one character, --decimal '.' or ',', and they must differ")
 
 
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE instead of stdout; the format comes from the "
+        "extension (.csv, .json, .txt), written atomically.",
+    ),
+]
+OUTPUT_FORMATS = {".csv": Format.csv, ".json": Format.json, ".txt": Format.table}
+
+
 def emit(
     fmt: Format,
     *,
@@ -166,20 +181,49 @@ def emit(
     json: Any,
     table: Any,
     style: tuple[str, str, bool] = (",", ".", False),
+    output: Path | None = None,
 ) -> None:
-    """Write the result in the chosen format; ``json`` and ``table`` are called only when chosen."""
+    """Write the result in the chosen format to stdout or ``output``; ``json`` and ``table`` run only when chosen."""
+    if output is not None:
+        suffix = output.suffix.lower()
+        if suffix not in OUTPUT_FORMATS:
+            raise typer.BadParameter(
+                f"cannot write '{suffix or output.name}' files; use .csv, .json or .txt "
+                "(.xlsx, .md and .html are not supported yet)",
+                param_hint="--output",
+            )
+        fmt = OUTPUT_FORMATS[suffix]
+    sep, decimal, bom = style
     if fmt is Format.csv:
-        from atmpcli.report.formats import write_csv
-
-        sep, decimal, bom = style
         _csv_style(sep, decimal)
-        write_csv(csv[0], csv[1], sys.stdout, sep=sep, decimal=decimal, bom=bom)
-    elif fmt is Format.json:
-        from atmpcli.report.formats import write_json
 
-        write_json(json(), sys.stdout)
-    else:
-        stdout_console().print(table())
+    def write(stream: Any) -> None:
+        if fmt is Format.csv:
+            from atmpcli.report.formats import write_csv
+
+            write_csv(csv[0], csv[1], stream, sep=sep, decimal=decimal, bom=bom)
+        elif fmt is Format.json:
+            from atmpcli.report.formats import write_json
+
+            write_json(json(), stream)
+        else:
+            from rich.console import Console
+
+            Console(file=stream, soft_wrap=False, no_color=True, width=120).print(table())
+
+    if output is None:
+        if fmt is Format.table:
+            stdout_console().print(table())
+        else:
+            write(sys.stdout)
+        return
+    from atmpcli.report.files import write_atomically
+
+    try:
+        write_atomically(output, write)
+    except OSError as exc:
+        raise fail(AtmpError(f"{output}: cannot write: {exc.strerror}")) from None
+    note(f"wrote {output}")
 
 
 ReferenceCaseOpt = Annotated[

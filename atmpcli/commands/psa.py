@@ -12,6 +12,7 @@ from atmpcli.commands.common import (
     DecimalOpt,
     Format,
     FormatOpt,
+    OutputOpt,
     ReferenceCaseOpt,
     SepOpt,
     SetsOpt,
@@ -116,6 +117,7 @@ def psa(
         ),
     ] = None,
     fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
     sep: SepOpt = ",",
     decimal: DecimalOpt = ".",
     bom: BomOpt = False,
@@ -207,7 +209,7 @@ def psa(
 
         return psa_tables(summary, currency, effect, title)
 
-    emit(fmt, style=(sep, decimal, bom), csv=(PSA_COLUMNS, summary.rows()), json=document, table=table)
+    emit(fmt, style=(sep, decimal, bom), output=output, csv=(PSA_COLUMNS, summary.rows()), json=document, table=table)
 
 
 def _write_per_sample(path: Path, result: Any) -> None:

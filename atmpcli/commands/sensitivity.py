@@ -12,6 +12,7 @@ from atmpcli.commands.common import (
     DecimalOpt,
     Format,
     FormatOpt,
+    OutputOpt,
     ReferenceCaseOpt,
     ScenarioArg,
     SepOpt,
@@ -100,6 +101,7 @@ def dsa(
     ] = None,
     steps: Annotated[int, typer.Option("--steps", min=2, max=101, help="Grid points per parameter for --two-way.")] = 5,
     fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
     sep: SepOpt = ",",
     decimal: DecimalOpt = ".",
     bom: BomOpt = False,
@@ -139,6 +141,7 @@ def dsa(
             emit(
                 fmt,
                 style=(sep, decimal, bom),
+                output=output,
                 csv=(list(rows[0]), rows),
                 json=lambda: {"rows": rows},
                 table=lambda: _report("two_way_table")(tw, outcome.value),
@@ -170,6 +173,7 @@ def dsa(
     emit(
         fmt,
         style=(sep, decimal, bom),
+        output=output,
         csv=(list(rows[0]), rows),
         json=lambda: {"rows": rows},
         table=lambda: _report("tornado_table")(ow, sc.spec.currency, sc.spec.title),
@@ -207,6 +211,7 @@ def threshold(
         ),
     ] = None,
     fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
     sep: SepOpt = ",",
     decimal: DecimalOpt = ".",
     bom: BomOpt = False,
@@ -246,6 +251,7 @@ def threshold(
     emit(
         fmt,
         style=(sep, decimal, bom),
+        output=output,
         csv=(list(rows[0]), rows),
         json=lambda: {"rows": rows},
         table=lambda: _report("threshold_table")(res, sc.spec.currency, sc.spec.title),

@@ -13,6 +13,7 @@ from atmpcli.commands.common import (
     DecimalOpt,
     Format,
     FormatOpt,
+    OutputOpt,
     ScenarioArg,
     SepOpt,
     SetsOpt,
@@ -72,6 +73,7 @@ SHOW_COLUMNS = ["parameter", "value", "formula", "distribution", "low", "high", 
 def show(
     scenario: ScenarioArg,
     fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
     sep: SepOpt = ",",
     decimal: DecimalOpt = ".",
     bom: BomOpt = False,
@@ -123,6 +125,7 @@ def show(
     emit(
         fmt,
         style=(sep, decimal, bom),
+        output=output,
         csv=(SHOW_COLUMNS, rows),
         json=lambda: {"scenario": sc.name, "parameters": rows},
         table=table,

@@ -68,3 +68,30 @@ def test_json_provenance():
     prov = doc["provenance"]
     assert prov["seed"] == 9 and prov["overrides"]["set"] == {"c_trtA": 11000}
     assert len(prov["scenario_sha256"]) == 64 and prov["generated_at"].endswith("+00:00")
+
+
+def test_output_file_format_from_extension(tmp_path):
+    for suffix in (".csv", ".json", ".txt"):
+        target = tmp_path / f"r{suffix}"
+        result = runner.invoke(app, ["compare", "hiv_chancellor", "--output", str(target)])
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == "" and result.stderr == f"wrote {target}\n"
+    assert pd.read_csv(tmp_path / "r.csv").loc[1, "strategy"] == "combination"
+    assert json.loads((tmp_path / "r.json").read_text())["comparator"] == "monotherapy"
+    assert "Zidovudine" in (tmp_path / "r.txt").read_text() and "\x1b[" not in (tmp_path / "r.txt").read_text()
+    quiet = runner.invoke(app, ["--quiet", "compare", "hiv_chancellor", "-o", str(tmp_path / "q.csv")])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_no_partial_file_after_an_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: x\ncurrency: EUR\nstrategies: {a: {label: a}}\n")
+    target = tmp_path / "out.csv"
+    result = runner.invoke(app, ["compare", str(bad), "-o", str(target)])
+    assert result.exit_code == 1 and not target.exists()
+    assert list(tmp_path.iterdir()) == [bad]  # no temporary file left either
+
+
+def test_unsupported_output_extension(tmp_path):
+    result = runner.invoke(app, ["compare", "hiv_chancellor", "-o", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 2 and not (tmp_path / "r.xlsx").exists()
