@@ -14,6 +14,7 @@ from atmpcli.commands.common import (
     FormatOpt,
     OutputOpt,
     Per,
+    PlotOpt,
     ReferenceCaseOpt,
     ScenarioArg,
     SepOpt,
@@ -25,6 +26,7 @@ from atmpcli.commands.common import (
     fail,
     load,
     note,
+    plot,
     state,
 )
 from atmpcli.errors import AtmpError
@@ -45,6 +47,7 @@ def compare(
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
+    plot_file: PlotOpt = None,
 ) -> None:
     """Compare the strategies of a scenario: costs, QALYs, life-years, ICERs with dominance, NMB."""
     from atmpcli.analysis.compare import compare as run_compare
@@ -64,7 +67,22 @@ def compare(
 
         return comparison_tables(result)
 
-    emit(fmt, style=(sep, decimal, bom), output=output, csv=(result.columns, result.rows), json=document, table=tables)
+    def workbook(path: Path) -> None:
+        from atmpcli.report.workbook import comparison_workbook
+
+        comparison_workbook(result, path)
+
+    plot(plot_file, lambda path: __import__("atmpcli.report.plots", fromlist=["x"]).comparison_figure(result, path))
+
+    emit(
+        fmt,
+        style=(sep, decimal, bom),
+        output=output,
+        csv=(result.columns, result.rows),
+        json=document,
+        table=tables,
+        workbook=workbook,
+    )
 
 
 LIST_COLUMNS = ["name", "title", "strategies", "illustrative", "currency", "sources", "origin", "path"]
@@ -125,7 +143,15 @@ def list_scenarios(
 
         return list_table(rows)
 
-    emit(fmt, style=(sep, decimal, bom), output=output, csv=(LIST_COLUMNS, rows), json=document, table=table)
+    emit(
+        fmt,
+        style=(sep, decimal, bom),
+        output=output,
+        sheet="Scenarios",
+        csv=(LIST_COLUMNS, rows),
+        json=document,
+        table=table,
+    )
 
 
 @app.command(epilog="Example: atmpcli validate scenarios/*.yaml")
@@ -196,6 +222,8 @@ def variants(
         fmt,
         style=(sep, decimal, bom),
         output=output,
+        scenario=base,
+        sheet="Variants",
         csv=(columns, rows),
         json=lambda: {"scenario": base.name, "wtp": wtps, "rows": rows},
         table=table,
@@ -220,6 +248,7 @@ def budget_impact(
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
+    plot_file: PlotOpt = None,
 ) -> None:
     """Budget impact: the payer's yearly spending with and without the new strategies, and the difference."""
     from atmpcli.analysis.budget import budget_impact as run
@@ -242,11 +271,17 @@ def budget_impact(
 
         return budget_table(result, sc.spec.currency, sc.spec.title)
 
+    plot(
+        plot_file,
+        lambda path: __import__("atmpcli.report.plots", fromlist=["x"]).budget_figure(result, sc.spec.currency, path),
+    )
     rows = result.rows()
     emit(
         fmt,
         style=(sep, decimal, bom),
         output=output,
+        scenario=sc,
+        sheet="Budget impact",
         csv=(list(rows[0]), rows),
         json=lambda: {"scenario": sc.name, "currency": sc.spec.currency, "discount": result.discount, "rows": rows},
         table=table,
@@ -303,6 +338,7 @@ def icers(
         fmt,
         style=(sep, decimal, bom),
         output=output,
+        sheet="ICERs",
         csv=(ICER_COLUMNS, rows),
         json=lambda: {"frontier": inc.frontier, "rows": rows},
         table=table,

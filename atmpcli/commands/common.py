@@ -168,10 +168,28 @@ OutputOpt = Annotated[
         "-o",
         metavar="FILE",
         help="Write to FILE instead of stdout; the format comes from the "
-        "extension (.csv, .json, .txt), written atomically.",
+        "extension (.csv, .json, .txt, .xlsx), written atomically.",
     ),
 ]
-OUTPUT_FORMATS = {".csv": Format.csv, ".json": Format.json, ".txt": Format.table}
+PlotOpt = Annotated[
+    Path | None, typer.Option("--plot", metavar="FILE", help="Also draw the figure to FILE (.png or .svg).")
+]
+
+
+def plot(path: Path | None, draw: Any) -> None:
+    """Draw a figure with ``draw(path)`` (matplotlib is imported only here), reporting problems as errors."""
+    if path is None:
+        return
+    try:
+        draw(path)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--plot") from None
+    except OSError as exc:
+        raise fail(AtmpError(f"{path}: cannot write: {exc.strerror}")) from None
+    note(f"wrote {path}")
+
+
+OUTPUT_FORMATS = {".csv": Format.csv, ".json": Format.json, ".txt": Format.table, ".xlsx": None}
 
 
 def emit(
@@ -182,16 +200,35 @@ def emit(
     table: Any,
     style: tuple[str, str, bool] = (",", ".", False),
     output: Path | None = None,
+    workbook: Any = None,
+    scenario: Any = None,
+    sheet: str = "Results",
 ) -> None:
-    """Write the result in the chosen format to stdout or ``output``; ``json`` and ``table`` run only when chosen."""
+    """Write the result in the chosen format to stdout or ``output``; ``json`` and ``table`` run only when chosen.
+
+    An ``.xlsx`` output uses ``workbook(path)`` when given, else the rows as a sheet with the scenario's
+    settings and parameters.
+    """
     if output is not None:
         suffix = output.suffix.lower()
         if suffix not in OUTPUT_FORMATS:
             raise typer.BadParameter(
-                f"cannot write '{suffix or output.name}' files; use .csv, .json or .txt "
-                "(.xlsx, .md and .html are not supported yet)",
+                f"cannot write '{suffix or output.name}' files; use .csv, .json, .txt or .xlsx "
+                "(for a Markdown or HTML report: atmpcli report)",
                 param_hint="--output",
             )
+        if suffix == ".xlsx":
+            try:
+                if workbook is not None:
+                    workbook(output)
+                else:
+                    from atmpcli.report.workbook import rows_workbook
+
+                    rows_workbook(output, sheet, csv[0], csv[1], scenario)
+            except OSError as exc:
+                raise fail(AtmpError(f"{output}: cannot write: {exc.strerror}")) from None
+            note(f"wrote {output}")
+            return
         fmt = OUTPUT_FORMATS[suffix]
     sep, decimal, bom = style
     if fmt is Format.csv:

@@ -13,6 +13,7 @@ from atmpcli.commands.common import (
     Format,
     FormatOpt,
     OutputOpt,
+    PlotOpt,
     ReferenceCaseOpt,
     SepOpt,
     SetsOpt,
@@ -24,6 +25,7 @@ from atmpcli.commands.common import (
     load,
     non_negative,
     parse_sets,
+    plot,
     thresholds,
 )
 from atmpcli.errors import AtmpError, Problem, ScenarioError
@@ -124,6 +126,7 @@ def psa(
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
+    plot_file: PlotOpt = None,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -139,6 +142,7 @@ def psa(
     from atmpcli.analysis.psa_summary import summarise_psa
 
     groups = [[p.strip() for p in g.split(",") if p.strip()] for g in (evppi or [])]
+    sc = None
     try:
         if results is not None:
             if scenario is not None or draws is not None:
@@ -199,6 +203,11 @@ def psa(
     except AtmpError as exc:
         raise fail(exc) from None
 
+    plot(
+        plot_file,
+        lambda path: __import__("atmpcli.report.plots", fromlist=["x"]).psa_figure(summary, currency, effect, path),
+    )
+
     def document() -> dict:
         from atmpcli.report.documents import psa_document
 
@@ -209,7 +218,16 @@ def psa(
 
         return psa_tables(summary, currency, effect, title)
 
-    emit(fmt, style=(sep, decimal, bom), output=output, csv=(PSA_COLUMNS, summary.rows()), json=document, table=table)
+    emit(
+        fmt,
+        style=(sep, decimal, bom),
+        output=output,
+        scenario=sc,
+        sheet="PSA",
+        csv=(PSA_COLUMNS, summary.rows()),
+        json=document,
+        table=table,
+    )
 
 
 def _write_per_sample(path: Path, result: Any) -> None:

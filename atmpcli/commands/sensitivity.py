@@ -13,6 +13,7 @@ from atmpcli.commands.common import (
     Format,
     FormatOpt,
     OutputOpt,
+    PlotOpt,
     ReferenceCaseOpt,
     ScenarioArg,
     SepOpt,
@@ -23,6 +24,7 @@ from atmpcli.commands.common import (
     emit,
     fail,
     load,
+    plot,
     positive,
     thresholds,
 )
@@ -57,6 +59,12 @@ def _pair(sc: Any, strategy: str | None) -> tuple[str, str]:
     if strategy == sc.comparator:
         raise typer.BadParameter("choose a strategy other than the comparator", param_hint="--strategy")
     return strategy, sc.comparator
+
+
+def _report_plots() -> Any:
+    from atmpcli.report import plots
+
+    return plots
 
 
 def _report(name: str) -> Any:
@@ -108,6 +116,7 @@ def dsa(
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
+    plot_file: PlotOpt = None,
 ) -> None:
     """One-way (tornado) and two-way deterministic sensitivity analysis."""
     from atmpcli.analysis import dsa as D
@@ -142,6 +151,8 @@ def dsa(
                 fmt,
                 style=(sep, decimal, bom),
                 output=output,
+                scenario=sc,
+                sheet="DSA two-way",
                 csv=(list(rows[0]), rows),
                 json=lambda: {"rows": rows},
                 table=lambda: _report("two_way_table")(tw, outcome.value),
@@ -152,6 +163,7 @@ def dsa(
         )
     except AtmpError as exc:
         raise fail(exc) from None
+    plot(plot_file, lambda path: _report_plots().tornado_figure(ow, sc.spec.currency, path))
     rows = [
         {
             "parameter": r.parameter,
@@ -174,6 +186,8 @@ def dsa(
         fmt,
         style=(sep, decimal, bom),
         output=output,
+        scenario=sc,
+        sheet="DSA",
         csv=(list(rows[0]), rows),
         json=lambda: {"rows": rows},
         table=lambda: _report("tornado_table")(ow, sc.spec.currency, sc.spec.title),
@@ -252,6 +266,8 @@ def threshold(
         fmt,
         style=(sep, decimal, bom),
         output=output,
+        scenario=sc,
+        sheet="Threshold",
         csv=(list(rows[0]), rows),
         json=lambda: {"rows": rows},
         table=lambda: _report("threshold_table")(res, sc.spec.currency, sc.spec.title),

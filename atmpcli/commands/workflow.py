@@ -126,6 +126,8 @@ def show(
         fmt,
         style=(sep, decimal, bom),
         output=output,
+        scenario=sc,
+        sheet="Show",
         csv=(SHOW_COLUMNS, rows),
         json=lambda: {"scenario": sc.name, "parameters": rows},
         table=table,
