@@ -93,5 +93,5 @@ def test_no_partial_file_after_an_error(tmp_path):
 
 
 def test_unsupported_output_extension(tmp_path):
-    result = runner.invoke(app, ["compare", "hiv_chancellor", "-o", str(tmp_path / "r.xlsx")])
-    assert result.exit_code == 2 and not (tmp_path / "r.xlsx").exists()
+    result = runner.invoke(app, ["compare", "hiv_chancellor", "-o", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 2 and not (tmp_path / "r.pdf").exists()
