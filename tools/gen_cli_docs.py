@@ -21,6 +21,7 @@ COMMANDS = [
     "validate",
     "show",
     "init",
+    "report",
     "psa",
     "dsa",
     "threshold",

@@ -132,3 +132,67 @@ def show(
         json=lambda: {"scenario": sc.name, "parameters": rows},
         table=table,
     )
+
+
+@app.command(
+    epilog="Examples:\n\n  atmpcli report sick_sicker -o report.html --psa-samples 1000\n\n"
+    "  atmpcli report cart_pediatric_all -o cart.md"
+)
+def report(
+    scenario: ScenarioArg,
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="report.md or report.html")],
+    psa_samples: Annotated[
+        int,
+        typer.Option(
+            "--psa-samples", min=0, help="Also run a PSA with this many samples (0: none; needs distributions)."
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the PSA.")] = 1,
+    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Draw figures next to the report.")] = True,
+    variant: VariantOpt = None,
+    sets: SetsOpt = None,
+) -> None:
+    """A CHEERS 2022-style report: question, strategies, inputs with sources, settings, results, uncertainty."""
+    from atmpcli.analysis.compare import compare
+    from atmpcli.report.document import build_markdown, write_report
+    from atmpcli.report.workbook import parameter_rows
+
+    if output.suffix.lower() not in (".md", ".html"):
+        raise typer.BadParameter("the report is written as .md or .html", param_hint="--output")
+    try:
+        sc = load(scenario, variant, sets)
+        cmp = compare(sc)
+        psa_summary = None
+        if psa_samples:
+            from atmpcli.analysis.psa import run_psa
+            from atmpcli.analysis.psa_summary import summarise_psa
+
+            wtps = cmp.wtp or [0.0]
+            psa_summary = summarise_psa(run_psa(sc, psa_samples, seed), wtps, population=sc.settings.population)
+        one_way = None
+        if sc.ranges or sc.uncertain:
+            from atmpcli.analysis import dsa as D
+
+            others = [s.name for s in sc.strategies if s.name != sc.comparator]
+            if others and cmp.wtp:
+                one_way = D.one_way(
+                    sc, D.ranges(sc), outcome="inc_nmb", strategy=others[0], comparator=sc.comparator, wtp=cmp.wtp[0]
+                )
+        drawn: dict[str, str] = {}
+        if figures:
+            from atmpcli.report import plots
+
+            folder = output.with_name(output.stem + "_files")
+            folder.mkdir(parents=True, exist_ok=True)
+            plots.comparison_figure(cmp, folder / "ce_plane.png")
+            drawn["ce_plane"] = f"{folder.name}/ce_plane.png"
+            if psa_summary is not None:
+                plots.psa_figure(psa_summary, sc.spec.currency, sc.settings.effect, folder / "psa.png")
+                drawn["psa"] = f"{folder.name}/psa.png"
+        text = build_markdown(cmp, psa=psa_summary, one_way=one_way, figures=drawn, parameter_rows=parameter_rows(sc))
+        write_report(output, text, sc.spec.title)
+    except AtmpError as exc:
+        raise fail(exc) from None
+    except OSError as exc:
+        raise fail(AtmpError(f"{output}: cannot write: {exc.strerror}")) from None
+    note(f"wrote {output}" + (f" and figures in {output.stem}_files/" if drawn else ""))
