@@ -168,7 +168,7 @@ OutputOpt = Annotated[
         "-o",
         metavar="FILE",
         help="Write to FILE instead of stdout; the format comes from the "
-        "extension (.csv, .json, .txt, .xlsx), written atomically.",
+        "extension (.csv, .json, .txt, .xlsx, .md, .html), written atomically.",
     ),
 ]
 PlotOpt = Annotated[
@@ -189,7 +189,14 @@ def plot(path: Path | None, draw: Any) -> None:
     note(f"wrote {path}")
 
 
-OUTPUT_FORMATS = {".csv": Format.csv, ".json": Format.json, ".txt": Format.table, ".xlsx": None}
+OUTPUT_FORMATS = {
+    ".csv": Format.csv,
+    ".json": Format.json,
+    ".txt": Format.table,
+    ".xlsx": None,
+    ".md": None,
+    ".html": None,
+}
 
 
 def emit(
@@ -213,10 +220,23 @@ def emit(
         suffix = output.suffix.lower()
         if suffix not in OUTPUT_FORMATS:
             raise typer.BadParameter(
-                f"cannot write '{suffix or output.name}' files; use .csv, .json, .txt or .xlsx "
-                "(for a Markdown or HTML report: atmpcli report)",
+                f"cannot write '{suffix or output.name}' files; use .csv, .json, .txt, .xlsx, .md or .html",
                 param_hint="--output",
             )
+        if suffix in (".md", ".html"):
+            from atmpcli.report.document import markdown_to_html, md_table
+            from atmpcli.report.files import write_atomically
+            from atmpcli.report.formats import _cell
+
+            text = f"# {sheet}\n\n" + md_table(csv[0], [[_cell(r.get(c)) for c in csv[0]] for r in csv[1]])
+            if suffix == ".html":
+                text = markdown_to_html(text, sheet)
+            try:
+                write_atomically(output, lambda fh: fh.write(text))
+            except OSError as exc:
+                raise fail(AtmpError(f"{output}: cannot write: {exc.strerror}")) from None
+            note(f"wrote {output}")
+            return
         if suffix == ".xlsx":
             try:
                 if workbook is not None:

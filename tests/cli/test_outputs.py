@@ -95,3 +95,12 @@ def test_no_partial_file_after_an_error(tmp_path):
 def test_unsupported_output_extension(tmp_path):
     result = runner.invoke(app, ["compare", "hiv_chancellor", "-o", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2 and not (tmp_path / "r.pdf").exists()
+
+
+def test_markdown_and_html_tables(tmp_path):
+    md, page = tmp_path / "r.md", tmp_path / "r.html"
+    assert runner.invoke(app, ["compare", "hiv_chancellor", "-o", str(md)]).exit_code == 0
+    assert runner.invoke(app, ["icers", "-", "-o", str(page)], input=HERC).exit_code == 0
+    assert md.read_text().startswith("# Results\n\n| strategy | label |")
+    assert "| combination | Zidovudine + lamivudine | false | 50601.65133120373 |" in md.read_text()
+    assert "<td>UC</td>" in page.read_text() and page.read_text().startswith("<!doctype html>")
