@@ -60,3 +60,19 @@ def test_extends_errors(tmp_path):
     missing = tmp_path / "b.yaml"
     missing.write_text("extends: nope.yaml\ntitle: x\n")
     assert "base scenario nope.yaml not found" in runner.invoke(app, ["validate", str(missing)]).stderr
+
+
+def test_readme_path_from_init_to_workbook_report_and_figures(tmp_path, monkeypatch):
+    # the README's "Your own scenario" commands, as a new user runs them
+    monkeypatch.chdir(tmp_path)
+    for args in (
+        ["init", "my_model", "--template", "test-and-treat"],
+        ["validate", "my_model.yaml"],
+        ["compare", "my_model.yaml", "--plot", "my_model.png"],
+        ["compare", "my_model.yaml", "-o", "my_model.xlsx"],
+        ["report", "my_model.yaml", "-o", "my_model.html", "--psa-samples", "300"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.stderr)
+    for name in ("my_model.yaml", "my_model.png", "my_model.xlsx", "my_model.html", "my_model_files/ce_plane.png"):
+        assert (tmp_path / name).stat().st_size > 500, name
