@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -66,9 +66,6 @@ def init(
     note(f"wrote {target} ({template.value} template); next: atmpcli compare {target}")
 
 
-SHOW_COLUMNS = ["parameter", "value", "formula", "distribution", "low", "high", "source", "overridden_by"]
-
-
 @app.command(epilog="Example: atmpcli show sick_sicker --format csv")
 def show(
     scenario: ScenarioArg,
@@ -81,32 +78,13 @@ def show(
     sets: SetsOpt = None,
 ) -> None:
     """List the parameters: base-case value, formula, distribution, one-way range, source and overrides."""
-    from atmpcli.analysis.sampling import base_values
+    from atmpcli.analysis.inputs import PARAMETER_COLUMNS, parameter_rows
 
     try:
         sc = load(scenario, variant, sets)
-        base = base_values(sc)
+        rows = parameter_rows(sc)
     except AtmpError as exc:
         raise fail(exc) from None
-    rows: list[dict[str, Any]] = []
-    for name, p in sc.spec.parameters.items():
-        expr = sc.parameters[name].formula
-        dist = ""
-        if p.distribution is not None:
-            fields = {k: v for k, v in p.distribution.model_dump().items() if v is not None and k != "type"}
-            dist = f"{p.distribution.type}(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
-        rows.append(
-            {
-                "parameter": name,
-                "value": base.get(name),
-                "formula": "" if expr.is_constant else expr.text,
-                "distribution": dist,
-                "low": p.low,
-                "high": p.high,
-                "source": p.source or p.description or "",
-                "overridden_by": ";".join(s.name for s in sc.strategies if name in s.overrides),
-            }
-        )
 
     def table() -> object:
         from rich.table import Table
@@ -119,7 +97,7 @@ def show(
             t.add_column(col, overflow="fold", no_wrap=col == "Parameter")
         for r in rows:
             value = "" if r["value"] is None else f"{r['value']:.6g}"
-            t.add_row(r["parameter"], value, r["formula"], r["distribution"], r["source"], r["overridden_by"])
+            t.add_row(r["parameter"], value, r["formula"], r["distribution"], r["source"], r["set_by_strategy"])
         return t
 
     emit(
@@ -128,7 +106,7 @@ def show(
         output=output,
         scenario=sc,
         sheet="Show",
-        csv=(SHOW_COLUMNS, rows),
+        csv=(PARAMETER_COLUMNS, rows),
         json=lambda: {"scenario": sc.name, "parameters": rows},
         table=table,
     )
@@ -154,8 +132,8 @@ def report(
 ) -> None:
     """A CHEERS 2022-style report: question, strategies, inputs with sources, settings, results, uncertainty."""
     from atmpcli.analysis.compare import compare
+    from atmpcli.analysis.inputs import parameter_rows
     from atmpcli.report.document import build_markdown, write_report
-    from atmpcli.report.workbook import parameter_rows
 
     if output.suffix.lower() not in (".md", ".html"):
         raise typer.BadParameter("the report is written as .md or .html", param_hint="--output")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from atmpcli.analysis.compare import Comparison
+from atmpcli.analysis.inputs import parameter_rows
 
 MONEY = "#,##0"
 DECIMAL = "0.0000"
@@ -78,32 +79,6 @@ def settings_rows(sc: Any) -> list[dict[str, Any]]:
         "sources": " | ".join(sc.spec.sources),
     }
     return [{"setting": k, "value": v} for k, v in items.items()]
-
-
-def parameter_rows(sc: Any) -> list[dict[str, Any]]:
-    from atmpcli.analysis.sampling import base_values
-
-    base = base_values(sc)
-    rows = []
-    for name, p in sc.spec.parameters.items():
-        formula = sc.parameters[name].formula
-        dist = ""
-        if p.distribution is not None:
-            fields = {k: v for k, v in p.distribution.model_dump().items() if v is not None and k != "type"}
-            dist = f"{p.distribution.type}(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
-        rows.append(
-            {
-                "parameter": name,
-                "value": base.get(name),
-                "formula": "" if formula.is_constant else formula.text,
-                "distribution": dist,
-                "low": p.low if not isinstance(p.low, str) else str(p.low),
-                "high": p.high if not isinstance(p.high, str) else str(p.high),
-                "source": p.source or p.description or "",
-                "set_by_strategy": ";".join(s.name for s in sc.strategies if name in s.overrides),
-            }
-        )
-    return rows
 
 
 def save(wb: Any, path: Path) -> None:

@@ -34,7 +34,7 @@ def test_show_lists_parameters():
     assert df.loc["r_HS1", "distribution"] == "gamma(shape=30.0, rate=200.0)"
     assert df.loc["p_HS1", "formula"] == "rate_to_prob(r_HS1)"
     assert float(df.loc["p_HS1", "value"]) == pytest.approx(1 - 2.718281828459045**-0.15)
-    assert df.loc["use_B", "overridden_by"] == "B;AB"
+    assert df.loc["use_B", "set_by_strategy"] == "B;AB"
 
 
 def test_extends_changes_exactly_what_it_says(tmp_path):
