@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -14,10 +15,7 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Console-script entry point."""
-    if hasattr(__import__("signal"), "SIGPIPE"):
-        import signal
-
-        # `atmpcli compare x --format csv | head` must end quietly, as csvkit does
+    if hasattr(signal, "SIGPIPE"):  # `atmpcli compare x --format csv | head` must end quietly, as csvkit does
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         app()

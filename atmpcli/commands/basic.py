@@ -27,6 +27,7 @@ from atmpcli.commands.common import (
     load,
     note,
     plot,
+    plots,
     state,
 )
 from atmpcli.errors import AtmpError
@@ -72,7 +73,7 @@ def compare(
 
         comparison_workbook(result, path)
 
-    plot(plot_file, lambda path: __import__("atmpcli.report.plots", fromlist=["x"]).comparison_figure(result, path))
+    plot(plot_file, lambda path: plots().comparison_figure(result, path))
 
     emit(
         fmt,
@@ -273,7 +274,7 @@ def budget_impact(
 
     plot(
         plot_file,
-        lambda path: __import__("atmpcli.report.plots", fromlist=["x"]).budget_figure(result, sc.spec.currency, path),
+        lambda path: plots().budget_figure(result, sc.spec.currency, path),
     )
     rows = result.rows()
     emit(

@@ -176,6 +176,13 @@ PlotOpt = Annotated[
 ]
 
 
+def plots() -> Any:
+    """The figures module, imported only when a figure is asked for (matplotlib is heavy)."""
+    from atmpcli.report import plots as module
+
+    return module
+
+
 def plot(path: Path | None, draw: Any) -> None:
     """Draw a figure with ``draw(path)`` (matplotlib is imported only here), reporting problems as errors."""
     if path is None:

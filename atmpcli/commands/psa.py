@@ -26,6 +26,7 @@ from atmpcli.commands.common import (
     non_negative,
     parse_sets,
     plot,
+    plots,
     thresholds,
 )
 from atmpcli.errors import AtmpError, Problem, ScenarioError
@@ -205,7 +206,7 @@ def psa(
 
     plot(
         plot_file,
-        lambda path: __import__("atmpcli.report.plots", fromlist=["x"]).psa_figure(summary, currency, effect, path),
+        lambda path: plots().psa_figure(summary, currency, effect, path),
     )
 
     def document() -> dict:

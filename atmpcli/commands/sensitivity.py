@@ -25,6 +25,7 @@ from atmpcli.commands.common import (
     fail,
     load,
     plot,
+    plots,
     positive,
     thresholds,
 )
@@ -59,12 +60,6 @@ def _pair(sc: Any, strategy: str | None) -> tuple[str, str]:
     if strategy == sc.comparator:
         raise typer.BadParameter("choose a strategy other than the comparator", param_hint="--strategy")
     return strategy, sc.comparator
-
-
-def _report_plots() -> Any:
-    from atmpcli.report import plots
-
-    return plots
 
 
 def _report(name: str) -> Any:
@@ -163,7 +158,7 @@ def dsa(
         )
     except AtmpError as exc:
         raise fail(exc) from None
-    plot(plot_file, lambda path: _report_plots().tornado_figure(ow, sc.spec.currency, path))
+    plot(plot_file, lambda path: plots().tornado_figure(ow, sc.spec.currency, path))
     rows = [
         {
             "parameter": r.parameter,

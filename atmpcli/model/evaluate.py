@@ -27,12 +27,12 @@ from atmpcli.model.tree_inputs import (
     sample_text,
 )
 from atmpcli.scenario.compiled import (
-    Branch,
     Expression,
     PaymentPlan,
     Scenario,
     Strategy,
 )
+from atmpcli.scenario.graph import enters_states
 
 
 @dataclass
@@ -261,7 +261,8 @@ def _start_distribution(
     S: int,
 ) -> np.ndarray:
     initial = strategy.initial if strategy.initial is not None else sc.initial
-    tree_enters = tree is not None and any(s is not None for s in _leaf_states(strategy.tree or sc.tree))
+    tree_spec = strategy.tree or sc.tree
+    tree_enters = tree is not None and tree_spec is not None and enters_states(tree_spec.branches)
     if tree_enters and tree is not None:
         return tree.start
     user = np.zeros((S, len(sc.states)))
@@ -278,21 +279,6 @@ def _start_distribution(
             loc = strategy.loc + ("initial",) if strategy.initial is not None else ("initial",)
             raise sc.problem(loc, f"initial shares sum to {total[s]:.10g}, not 1{sample_text(s, S)}{params._which()}")
     return _expand_start(user, offsets, n_expanded)
-
-
-def _leaf_states(tree: Any) -> list[int | None]:
-    out: list[int | None] = []
-
-    def walk(bs: list[Branch]) -> None:
-        for b in bs:
-            if b.children:
-                walk(b.children)
-            else:
-                out.append(b.state)
-
-    if tree is not None:
-        walk(tree.branches)
-    return out
 
 
 def _transition_array(sc: Scenario, params: Parameters, sizes: list[int], offsets: np.ndarray, S: int) -> np.ndarray:

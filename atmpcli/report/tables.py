@@ -6,9 +6,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
-from rich.text import Text
 
 from atmpcli.analysis.compare import Comparison, payment_rows, wtp_column
 
@@ -81,33 +80,14 @@ def comparison_tables(cmp: Comparison) -> Group:
         parts.append(comp)
 
     if len(cmp.rows) > 1:
-        inc = Table(
-            title=f"Incremental analysis (effect: {effect}; ICER in {sc.spec.currency} per {_unit(cmp)})",
-            title_justify="left",
-            caption="Each frontier strategy is compared with the previous one on the frontier.",
-            caption_justify="left",
-        )
-        for col, just in [
-            ("Strategy", "left"),
-            (f"Cost ({sc.spec.currency})", "right"),
-            (effect, "right"),
-            ("Inc. cost", "right"),
-            (f"Inc. {effect}", "right"),
-            ("ICER", "right"),
-            ("Status", "left"),
-        ]:
-            inc.add_column(col, justify=just, no_wrap=col in ("Strategy", "Status"))  # type: ignore[arg-type]
-        for row in sorted(cmp.rows, key=lambda r: (r["cost"], -r["effect"])):
-            inc.add_row(
-                row["strategy"],
-                money(row["cost"]),
-                amount(row["effect"], 4),
-                money(row["inc_cost"]),
-                amount(row["inc_effect"], 4),
-                money(row["icer"]),
-                STATUS_TEXT[row["status"]],
+        parts.append(
+            incremental_table(
+                cmp.rows,
+                f"Incremental analysis (effect: {effect}; ICER in {sc.spec.currency} per {_unit(cmp)})",
+                f"Cost ({sc.spec.currency})",
+                effect,
             )
-        parts.append(inc)
+        )
 
     if cmp.wtp:
         nmb = Table(
@@ -150,14 +130,6 @@ def list_table(rows: Sequence[dict[str, Any]]) -> Table:
             r["name"], r["title"], r["strategies"].replace(";", ", "), "yes" if r["illustrative"] else "no", r["origin"]
         )
     return t
-
-
-def print_renderable(renderable: Any, console: Console) -> None:
-    console.print(renderable)
-
-
-def error_text(message: str) -> Text:
-    return Text(message)
 
 
 def variants_table(
@@ -313,16 +285,19 @@ def budget_table(result: Any, currency: str, title: str) -> Group:
     return Group(t, p)
 
 
-def icer_table(rows: Sequence[dict[str, Any]]) -> Table:
+def incremental_table(rows: Sequence[dict[str, Any]], title: str, cost: str = "Cost", effect: str = "Effect") -> Table:
+    """Strategies by increasing cost with their status and ICER vs the previous frontier strategy."""
     t = Table(
-        title="Incremental analysis (sorted by cost)",
+        title=title,
         title_justify="left",
-        caption="Each frontier strategy is compared with the previous one on the frontier.",
         caption_justify="left",
+        caption="Each frontier strategy is compared with the previous one on the frontier.",
     )
-    for col in ("Strategy", "Cost", "Effect", "Inc. cost", "Inc. effect", "ICER", "Status"):
-        t.add_column(col, justify="left" if col in ("Strategy", "Status") else "right", no_wrap=col == "Strategy")
-    for r in rows:
+    for col in ("Strategy", cost, effect, "Inc. cost", f"Inc. {effect}", "ICER", "Status"):
+        t.add_column(
+            col, justify="left" if col in ("Strategy", "Status") else "right", no_wrap=col in ("Strategy", "Status")
+        )
+    for r in sorted(rows, key=lambda r: (r["cost"], -r["effect"])):
         t.add_row(
             r["strategy"],
             money(r["cost"]),
@@ -333,3 +308,7 @@ def icer_table(rows: Sequence[dict[str, Any]]) -> Table:
             STATUS_TEXT[r["status"]],
         )
     return t
+
+
+def icer_table(rows: Sequence[dict[str, Any]]) -> Table:
+    return incremental_table(rows, "Incremental analysis (sorted by cost)")
