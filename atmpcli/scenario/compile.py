@@ -27,7 +27,7 @@ from atmpcli.scenario.compiled import (
 from atmpcli.scenario.formula import FUNCTIONS, parse
 from atmpcli.scenario.graph import all_expressions, enters_states, find_cycle
 from atmpcli.scenario.messages import pydantic_problems
-from atmpcli.scenario.overrides import apply_reference_case, apply_set, apply_variant
+from atmpcli.scenario.overrides import apply_reference_case, apply_set, apply_variant, resolve_extends
 from atmpcli.scenario.precision import TreeBuilder, generated_strategies
 from atmpcli.scenario.tables import LookupTable, read_table
 from atmpcli.scenario.uncertainty import compile_joint, compile_uncertainty
@@ -432,40 +432,3 @@ class _Compiler:
                 where = graph[cycle[0]].loc
                 self.fail(where, "circular definition: " + " -> ".join(cycle))
                 return
-
-
-def resolve_extends(doc: YamlDocument, seen: tuple[Path, ...] = ()) -> None:
-    """``extends: base.yaml``: the base file's data with this file's keys merged over it (recursively).
-
-    Mappings merge key by key; any other value (a number, a formula, a list) replaces the base's.
-    Positions in error messages point into this file; for inherited entries, at the nearest key here.
-    """
-    base_name = doc.data.get("extends")
-    if base_name is None:
-        return
-    if not isinstance(base_name, str):
-        raise ScenarioError([doc.problem(("extends",), "expected the file name of a base scenario")])
-    base_path = (doc.path.parent / base_name).resolve()
-    chain = (*seen, doc.path.resolve())
-    if base_path in chain:
-        names = " -> ".join(p.name for p in (*chain, base_path))
-        raise ScenarioError([doc.problem(("extends",), f"circular extends: {names}")])
-    if not base_path.is_file():
-        raise ScenarioError(
-            [doc.problem(("extends",), f"base scenario {base_name} not found (looked in {base_path.parent})")]
-        )
-    base = load_yaml(base_path)
-    if not isinstance(base.data, dict):
-        raise ScenarioError([doc.problem(("extends",), f"{base_name} is not a scenario mapping")])
-    resolve_extends(base, chain)
-    merged = _merge(base.data, {k: v for k, v in doc.data.items() if k != "extends"})
-    doc.data = merged
-
-
-def _merge(base: Any, child: Any) -> Any:
-    if isinstance(base, dict) and isinstance(child, dict):
-        out = dict(base)
-        for key, value in child.items():
-            out[key] = _merge(base[key], value) if key in base else value
-        return out
-    return child

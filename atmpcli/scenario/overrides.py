@@ -1,4 +1,4 @@
-"""Scenario variants and --set: changes applied to the loaded YAML data before validation.
+"""extends, variants, --set and reference cases: changes applied to the loaded YAML data before validation.
 
 Applying them to the data (not to the compiled scenario) means every check and message of a normal
 load applies to the changed scenario too.
@@ -10,7 +10,7 @@ import difflib
 from typing import Any
 
 from atmpcli.errors import Problem, ScenarioError
-from atmpcli.scenario.yamlfile import Loc, YamlDocument
+from atmpcli.scenario.yamlfile import Loc, YamlDocument, load_yaml
 
 
 def apply_variant(doc: YamlDocument, name: str) -> None:
@@ -118,3 +118,40 @@ def apply_reference_case(doc: YamlDocument, override: str | None = None) -> None
         settings["discount"] = {"costs": case.costs, "effects": case.effects}
     if case.wtp and doc.data.get("currency") == case.currency and (override or "wtp" not in settings):
         settings["wtp"] = list(case.wtp)
+
+
+def resolve_extends(doc: YamlDocument, seen: tuple[Path, ...] = ()) -> None:
+    """``extends: base.yaml``: the base file's data with this file's keys merged over it (recursively).
+
+    Mappings merge key by key; any other value (a number, a formula, a list) replaces the base's.
+    Positions in error messages point into this file; for inherited entries, at the nearest key here.
+    """
+    base_name = doc.data.get("extends")
+    if base_name is None:
+        return
+    if not isinstance(base_name, str):
+        raise ScenarioError([doc.problem(("extends",), "expected the file name of a base scenario")])
+    base_path = (doc.path.parent / base_name).resolve()
+    chain = (*seen, doc.path.resolve())
+    if base_path in chain:
+        names = " -> ".join(p.name for p in (*chain, base_path))
+        raise ScenarioError([doc.problem(("extends",), f"circular extends: {names}")])
+    if not base_path.is_file():
+        raise ScenarioError(
+            [doc.problem(("extends",), f"base scenario {base_name} not found (looked in {base_path.parent})")]
+        )
+    base = load_yaml(base_path)
+    if not isinstance(base.data, dict):
+        raise ScenarioError([doc.problem(("extends",), f"{base_name} is not a scenario mapping")])
+    resolve_extends(base, chain)
+    merged = _merge(base.data, {k: v for k, v in doc.data.items() if k != "extends"})
+    doc.data = merged
+
+
+def _merge(base: Any, child: Any) -> Any:
+    if isinstance(base, dict) and isinstance(child, dict):
+        out = dict(base)
+        for key, value in child.items():
+            out[key] = _merge(base[key], value) if key in base else value
+        return out
+    return child
