@@ -7,6 +7,7 @@ load applies to the changed scenario too.
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from typing import Any
 
 from atmpcli.errors import Problem, ScenarioError
