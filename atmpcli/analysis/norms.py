@@ -74,10 +74,6 @@ class Norms:
     ex: dict[str, np.ndarray] | None  # the life table's own life expectancy, when it has one
 
 
-def norms_names() -> list[str]:
-    return list(BUNDLED)
-
-
 def load_norms(name: str) -> Norms:
     """A bundled set by name, or norms from a CSV file (a name ending in .csv)."""
     if name in BUNDLED:
