@@ -28,6 +28,7 @@ COMMANDS = [
     "variants",
     "budget-impact",
     "icers",
+    "shortfall",
 ]
 
 

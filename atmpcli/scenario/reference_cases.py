@@ -89,7 +89,7 @@ REFERENCE_CASES = {
             "EUR",
             (),
             "statutory health insurance",
-            "IQWiG General Methods [VERIFY the rates]",
+            "IQWiG General Methods (rates not confirmed against the primary text)",
             "no threshold: efficiency frontier",
         ),
         ReferenceCase(
@@ -100,7 +100,7 @@ REFERENCE_CASES = {
             "EUR",
             (),
             "collective (all funders)",
-            "HAS methodological guide (2020) [VERIFY]",
+            "HAS methodological guide (2020; rate not confirmed against the primary text)",
             "2.5 % falling to 1.5 % beyond 30 years; atmpcli applies 2.5 % throughout",
         ),
     )
