@@ -28,6 +28,8 @@ COMMANDS = [
     "variants",
     "budget-impact",
     "icers",
+    "survival reconstruct",
+    "survival fit",
 ]
 
 
@@ -48,7 +50,7 @@ def render() -> str:
         "",
     ]
     for command in COMMANDS:
-        parts += [f"## `atmpcli {command}`", "", "```", help_text([command]).rstrip(), "```", ""]
+        parts += [f"## `atmpcli {command}`", "", "```", help_text(command.split()).rstrip(), "```", ""]
     return "\n".join(parts)
 
 
