@@ -69,7 +69,7 @@ def fits_figure(fits: Any, path: Path, horizon: float | None = None) -> None:
         ax_s.axvline(follow_up, color="0.6", lw=0.8)
         ax_s.set(xlim=(0, end), ylim=(0, 1.02), xlabel=f"Time ({unit})", ylabel="Survival")
         ax_s.set_title(f"Survival, extrapolated{_suffix(group, groups)}", loc="left", fontsize=10)
-        ax_s.text(follow_up, 1.0, " end of follow-up", fontsize=7, color="0.4", va="top")
+        ax_s.text(follow_up, 0.01, " end of follow-up", fontsize=7, color="0.4", va="bottom")
         _hazard_panel(ax_h, km, curves, colour, grid, fits, unit, follow_up)
         ax_h.set_title(f"Hazard{_suffix(group, groups)}", loc="left", fontsize=10)
         _log_cumhaz_panel(ax_l, km, curves, colour, end, unit)

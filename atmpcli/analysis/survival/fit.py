@@ -150,7 +150,7 @@ def _summary_row(
     cure_fraction = cure_lower = cure_upper = np.nan
     if spec.cure and finite:
         cure_fraction, cure_lower, cure_upper, plateau = _cure_fraction(spec, mle, t)
-        if plateau and status == "ok":
+        if plateau and status in ("ok", "no_se"):  # no plateau explains a singular Hessian too
             status, message = "no_plateau", plateau
             cure_fraction = cure_lower = cure_upper = np.nan
     row: dict[str, Any] = {

@@ -55,7 +55,7 @@ def clean_curve(
             raise CurveProblem("curve", i, "survival", f"survival {s:g} is outside [0, 1] (use proportions, not %)")
         if t < 0:
             raise CurveProblem("curve", i, "time", f"negative time {t:g}")
-    order = np.argsort(time, kind="stable")
+    order = np.lexsort((-survival, time))  # by time; at one time the step goes down
     if np.any(order != np.arange(time.size)):
         notes.append(f"{int(np.sum(order != np.arange(time.size)))} coordinates were out of time order and were sorted")
     time, survival = time[order], survival[order]
