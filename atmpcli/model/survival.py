@@ -63,11 +63,15 @@ def _log_time(t: np.ndarray) -> np.ndarray:
 
 def _log_upper_gamma(k: np.ndarray, u: np.ndarray) -> np.ndarray:
     """log Q(k, u), the regularised upper incomplete gamma, without underflow for large u."""
-    q = special.gammaincc(k, u)
-    out = np.where(q > 0.5, np.log(np.maximum(q, TINY)), np.log1p(-special.gammainc(k, u)))
-    tail = q < 1e-290  # asymptotic series u^(k-1) e^-u / Gamma(k) * sum (k-1)...(k-n) / u^n
+    out = special.gammaincc(k, u)
+    small = out <= 0.5  # there log Q = log1p(-P) would lose digits: use Q itself
+    big = ~small
+    kb = np.broadcast_to(k, u.shape)
+    out[big] = np.log1p(-special.gammainc(kb[big], u[big]))
+    tail = small & (out < 1e-290)  # asymptotic series u^(k-1) e^-u / Gamma(k) * sum (k-1)...(k-n) / u^n
+    out[small] = np.log(np.maximum(out[small], TINY))
     if np.any(tail):
-        kk, uu = np.broadcast_to(k, u.shape)[tail], u[tail]
+        kk, uu = kb[tail], u[tail]
         term, total = np.ones_like(uu), np.ones_like(uu)
         for n in range(1, 12):
             term = term * (kk - n) / uu
@@ -78,11 +82,15 @@ def _log_upper_gamma(k: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def _log_lower_gamma(k: np.ndarray, u: np.ndarray) -> np.ndarray:
     """log P(k, u), the regularised lower incomplete gamma, without underflow for small u."""
-    p = special.gammainc(k, u)
-    out = np.where(p > 0.5, np.log1p(-special.gammaincc(k, u)), np.log(np.maximum(p, TINY)))
-    tail = p < 1e-290  # series u^k e^-u / Gamma(k+1) * sum u^n / ((k+1)...(k+n))
+    out = special.gammainc(k, u)
+    small = out <= 0.5
+    big = ~small
+    kb = np.broadcast_to(k, u.shape)
+    out[big] = np.log1p(-special.gammaincc(kb[big], u[big]))
+    tail = small & (out < 1e-290)  # series u^k e^-u / Gamma(k+1) * sum u^n / ((k+1)...(k+n))
+    out[small] = np.log(np.maximum(out[small], TINY))
     if np.any(tail):
-        kk, uu = np.broadcast_to(k, u.shape)[tail], u[tail]
+        kk, uu = kb[tail], u[tail]
         term, total = np.ones_like(uu), np.ones_like(uu)
         for n in range(1, 12):
             term = term * uu / (kk + n)
@@ -99,10 +107,20 @@ def _gengamma(mu: np.ndarray, sigma: np.ndarray, q: np.ndarray, t: np.ndarray) -
     sig = np.broadcast_to(sigma, shape)
     logt = np.broadcast_to(_log_time(t), shape)
     near0 = np.abs(q) < Q_LOGNORMAL
-    log_s = np.where(near0, stats.norm.logsf(w), 0.0)
-    log_f = np.where(near0, stats.norm.logpdf(w) - np.log(sig) - logt, 0.0)
+    if np.any(near0):
+        log_s = np.where(near0, stats.norm.logsf(w), 0.0)
+        log_f = np.where(near0, stats.norm.logpdf(w) - np.log(sig) - logt, 0.0)
     far = ~near0
-    if np.any(far):
+    if np.all(far):  # the usual case: no masking copies
+        k = 1.0 / q**2
+        log_u = np.log(k) + q * w
+        u = np.exp(np.minimum(log_u, 700.0))
+        up = q > 0
+        log_s = np.empty(shape)
+        log_s[up] = _log_upper_gamma(k[up], u[up])
+        log_s[~up] = _log_lower_gamma(k[~up], u[~up])
+        log_f = np.log(np.abs(q)) - np.log(sig) - logt - special.gammaln(k) + k * log_u - u
+    elif np.any(far):
         qf, wf = q[far], w[far]
         k = 1.0 / qf**2
         log_u = np.log(k) + qf * wf
@@ -241,9 +259,10 @@ class Curve:
         if self.cure is None:
             return log_h, cumhaz
         theta = np.asarray(self.cure, dtype=float).reshape(-1, 1)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             log_s = np.logaddexp(np.log(theta), np.log1p(-theta) - cumhaz)
-            log_h = np.log1p(-theta) + log_h - cumhaz - log_s
+            # once every uncured patient has had the event (H_u infinite) the hazard is 0
+            log_h = np.where(np.isinf(cumhaz), -np.inf, np.log1p(-theta) + log_h - cumhaz - log_s)
         return log_h, -log_s
 
     def log_hazard_cumhaz(self, t: object) -> tuple[np.ndarray, np.ndarray]:

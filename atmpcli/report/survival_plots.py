@@ -35,7 +35,7 @@ def _empirical_hazard(km: Any, bins: int = 8) -> tuple[np.ndarray, np.ndarray]:
     for b in range(bins):
         lo, hi = edges[b], edges[b + 1]
         seg = np.clip(np.minimum(t + widths, hi) - np.maximum(t, lo), 0, None)
-        exposure = np.sum((at_risk - removed) * seg) + np.sum(removed * 0)
+        exposure = np.sum((at_risk - removed) * seg)
         d = events[(t > lo) & (t <= hi)].sum()
         rates[b] = d / exposure if exposure > 0 else np.nan
     return edges, rates
@@ -80,7 +80,7 @@ def fits_figure(fits: Any, path: Path, horizon: float | None = None) -> None:
 
 
 def _suffix(group: str, groups: list[str]) -> str:
-    return f": {group}" if len(groups) > 1 else ""
+    return f" (group {group})" if len(groups) > 1 else ""
 
 
 def _hazard_panel(

@@ -140,13 +140,7 @@ def _summary_row(
     k = len(spec.names)
     n = t.size
     finite = np.all(np.isfinite(mle.est))
-    status, message = (
-        ("ok", "")
-        if mle.converged
-        else ("not_converged" if not mle.problem.startswith("the Hessian") else "no_se", mle.problem)
-    )
-    if not finite:
-        status = "failed"
+    status, message = mle.status, mle.problem
     cure_fraction = cure_lower = cure_upper = np.nan
     if spec.cure and finite:
         cure_fraction, cure_lower, cure_upper, plateau = _cure_fraction(spec, mle, t)

@@ -15,7 +15,8 @@ from scipy import optimize
 
 from atmpcli.analysis.survival.likelihood import ModelSpec, initial_values, log_likelihood
 
-GRADIENT_TOL = 1e-3  # largest |d loglik / d parameter| accepted at the optimum
+GRADIENT_TOL = 1e-3  # largest |d loglik / d parameter| accepted at the optimum (when there is no covariance)
+DECREMENT_TOL = 1e-7  # largest log-likelihood gain a further Newton step may promise at the optimum
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,15 @@ class MLE:
     loglik: float
     converged: bool
     problem: str = ""
+
+    @property
+    def status(self) -> str:
+        """ok, no_se (converged, information not invertible), not_converged, or failed (no finite start)."""
+        if not np.all(np.isfinite(self.est)) or not np.isfinite(self.loglik):
+            return "failed"
+        if self.converged:
+            return "ok"
+        return "no_se" if self.cov is None and self.problem.startswith("the information") else "not_converged"
 
 
 def _gradient(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -150,15 +160,20 @@ def _finish(spec: ModelSpec, x: np.ndarray, ll: Callable[[np.ndarray], np.ndarra
     info = -hessian(ll, x)
     cov, problem = None, ""
     if not np.all(np.isfinite(info)):
-        problem = "the Hessian is not finite at the optimum"
+        problem = "the information matrix is not finite at the best point found: no standard errors"
     else:
         eig = np.linalg.eigvalsh((info + info.T) / 2)
         if eig.min() <= 1e-10 * max(1.0, eig.max()):
-            problem = "the Hessian is not positive definite at the optimum: a parameter is not identified by the data"
+            problem = "the information matrix is not positive definite at the best point found (a parameter not identified, or the edge of the parameter space): no standard errors"
         else:
             cov = np.linalg.inv(info)
     gmax = float(np.max(np.abs(g))) if np.all(np.isfinite(g)) else float("inf")
-    converged = gmax < GRADIENT_TOL
+    if cov is not None and np.isfinite(gmax):
+        # scale-free: the log-likelihood a Newton step would still gain (a gradient of 0.01 per unit of a
+        # Gompertz shape measured per day is converged; the same gradient on a log scale may not be)
+        converged = bool(0.5 * g @ cov @ g < DECREMENT_TOL)
+    else:
+        converged = gmax < GRADIENT_TOL
     runaway = _runaway(spec, x)
     if runaway:
         return MLE(spec, x, None, value, False, f"did not converge: degenerate fit, {runaway}")
@@ -166,7 +181,9 @@ def _finish(spec: ModelSpec, x: np.ndarray, ll: Callable[[np.ndarray], np.ndarra
         problem = f"did not converge: largest gradient {gmax:.3g} at the best point found" + (
             f"; {problem}" if problem else ""
         )
-    return MLE(spec, x, cov, value, converged and cov is not None, problem)
+    if converged and cov is None:  # at the optimum, but without standard errors
+        return MLE(spec, x, None, value, False, problem)
+    return MLE(spec, x, cov, value, converged, problem)
 
 
 def _runaway(spec: ModelSpec, x: np.ndarray) -> str:
