@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import integrate, optimize
 
@@ -11,6 +12,7 @@ from atmpcli.analysis.survival.likelihood import ModelSpec, log_likelihood, spli
 from atmpcli.analysis.survival.mle import fit_mle
 from atmpcli.model.lifetable import Background, LifeTable
 from atmpcli.model.survival import Curve
+from tests.conftest import ROOT
 
 RNG_SEED = 2012
 
@@ -190,39 +192,9 @@ def test_cure_fraction_with_plateau_has_confidence_interval():
 
 
 def test_degenerate_fit_is_reported_not_silent():
-    # the ovarian data: gengamma as a cure model collapses (a shape parameter runs off)
-    t = np.array(
-        [
-            59,
-            115,
-            156,
-            421,
-            431,
-            448,
-            464,
-            475,
-            477,
-            563,
-            638,
-            744,
-            769,
-            770,
-            803,
-            855,
-            1040,
-            1106,
-            1129,
-            1206,
-            1227,
-            268,
-            329,
-            353,
-            365,
-            377,
-        ],
-        dtype=float,
-    )
-    e = np.array([1, 1, 1, 0, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0])
+    # the ovarian data (examples/survival): gengamma as a cure model collapses (a shape parameter runs off)
+    ovarian = pd.read_csv(ROOT / "examples" / "survival" / "ovarian.csv")
+    t, e = ovarian["time"].to_numpy(float), ovarian["event"].to_numpy(int)
     res = fit_survival(SurvivalData(t, e, np.array(["all"] * t.size)), ["gengamma"], cure=True, times=[365.0])
     row = res.summary.set_index("model").loc["gengamma_cure"]
     assert row["status"] == "not_converged"

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from atmpcli import __version__
-from atmpcli.analysis.survival.km import kaplan_meier, km_at
+from atmpcli.analysis.survival.km import KM_COLUMNS, kaplan_meier
 from atmpcli.analysis.survival.likelihood import ModelSpec, canonical, spline_knots
 from atmpcli.analysis.survival.mle import MLE, fit_mle
 from atmpcli.analysis.survival.result import (
@@ -79,7 +79,7 @@ def fit_survival(
         for spec in model_specs(models, t, d, cure):
             mle = fit_mle(spec, t, d, bg_log_h)
             curve = _curve(spec, mle.est, background)
-            row = _summary_row(group, spec, mle, t, d, curve, km, tau, times, background is not None)
+            row = _summary_row(group, spec, mle, t, d, curve, tau, times, background is not None)
             rows.append(row)
             params += _parameter_rows(group, spec, mle)
             covs += _covariance_rows(group, spec, mle)
@@ -87,9 +87,9 @@ def fit_survival(
             if usable:
                 preds += _prediction_rows(group, spec.name, curve, times)
             curves.append(FittedCurve(group, spec.name, spec, mle.est, mle.cov, usable, curve))
-        usable = [r for r in rows if r["status"] in ("ok", "no_plateau")]
-        best = min((r["aic"] for r in usable), default=np.nan)
-        for r in usable:  # AIC differences only among fits that converged
+        ranked = [r for r in rows if r["status"] in ("ok", "no_plateau")]
+        best = min((r["aic"] for r in ranked), default=np.nan)
+        for r in ranked:  # AIC differences only among fits that converged with standard errors
             r["delta_aic"] = r["aic"] - best
         summary += rows
     at_cols = [f"survival_at_{_label(x)}" for x in times]
@@ -100,7 +100,7 @@ def fit_survival(
         parameters=pd.DataFrame(params, columns=PARAMETER_COLUMNS),
         covariance=pd.DataFrame(covs, columns=COVARIANCE_COLUMNS),
         predictions=pd.DataFrame(preds, columns=PREDICTION_COLUMNS),
-        km=pd.concat(kms, ignore_index=True)[["group", *kaplan_meier(np.ones(1), np.ones(1)).columns]],
+        km=pd.concat(kms, ignore_index=True)[["group", *KM_COLUMNS]],
         provenance=_provenance(data, background),
         curves=curves,
         background=background,
@@ -132,7 +132,6 @@ def _summary_row(
     t: np.ndarray,
     d: np.ndarray,
     curve: Curve,
-    km: pd.DataFrame,
     tau: float,
     times: Sequence[float],
     relative: bool,
@@ -297,8 +296,3 @@ def _provenance(data: SurvivalData, background: Background | None) -> dict[str, 
         "life_table": background is not None,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-
-
-def km_survival(fits: SurvivalFits, group: str, t: np.ndarray) -> np.ndarray:
-    """The group's Kaplan-Meier survival at times t (for figures and checks)."""
-    return km_at(fits.km[fits.km["group"] == group], t)

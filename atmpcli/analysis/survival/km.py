@@ -53,12 +53,6 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, level: float = 0.95) -> pd
     return frame
 
 
-def km_at(frame: pd.DataFrame, t: np.ndarray) -> np.ndarray:
-    """The KM step function (right-continuous) at times t."""
-    idx = np.searchsorted(frame["time"].to_numpy(), np.asarray(t, dtype=float), side="right") - 1
-    return frame["survival"].to_numpy()[np.clip(idx, 0, None)]
-
-
 def km_median(frame: pd.DataFrame) -> float:
     """Smallest time with S(t) <= 0.5 (NaN when not reached), as survfit and lifelines report it."""
     below = frame.index[frame["survival"] <= 0.5]

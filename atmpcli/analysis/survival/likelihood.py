@@ -29,7 +29,6 @@ ALIASES = {
     "loglogistic": "llogis",
     "log-logistic": "llogis",
     "log-normal": "lnorm",
-    "gamma-generalised": "gengamma",
     "generalised-gamma": "gengamma",
     "generalized-gamma": "gengamma",
 }
