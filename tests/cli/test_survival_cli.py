@@ -261,3 +261,32 @@ def test_readme_survival_example(tmp_path, monkeypatch):
     assert len(rows) == 5
     for line in rows:
         assert line in readme, line
+
+
+def test_printed_parameters_typed_into_a_curve_give_the_printed_survival():
+    """What docs/survival.md promises: the parameters as printed, typed into model.survival.Curve."""
+    from atmpcli.model.survival import Curve
+
+    doc = json.loads(
+        run(
+            "survival",
+            "fit",
+            EXAMPLES / "ovarian.csv",
+            "--dist",
+            "weibull,spline1,lnorm",
+            "--cure",
+            "--times",
+            "365,1825",
+            "-f",
+            "json",
+        ).stdout
+    )
+    for model in ("weibull", "spline1", "lnorm_cure"):
+        rows = [p for p in doc["parameters"] if p["model"] == model]
+        params = {p["parameter"]: p["estimate"] for p in rows if p["transform"] != "fixed"}
+        knots = [p["estimate"] for p in rows if p["transform"] == "fixed"] or None
+        family = next(m["family"] for m in doc["models"] if m["model"] == model)
+        cure = params.pop("theta", None)
+        s = Curve(family, params, knots=knots, cure=cure).survival([365.0, 1825.0])[0]
+        row = next(m for m in doc["models"] if m["model"] == model)
+        np.testing.assert_allclose(s, [row["survival_at_365"], row["survival_at_1825"]], rtol=1e-12)
