@@ -29,6 +29,8 @@ COMMANDS = [
     "budget-impact",
     "icers",
     "shortfall",
+    "survival reconstruct",
+    "survival fit",
 ]
 
 
@@ -49,7 +51,7 @@ def render() -> str:
         "",
     ]
     for command in COMMANDS:
-        parts += [f"## `atmpcli {command}`", "", "```", help_text([command]).rstrip(), "```", ""]
+        parts += [f"## `atmpcli {command}`", "", "```", help_text(command.split()).rstrip(), "```", ""]
     return "\n".join(parts)
 
 
