@@ -126,8 +126,8 @@ def _run_cohort(
     Returns the trace on the expanded states and the undiscounted cost at each time point.
     """
     settings, n, S = model.settings, model.n_cycles, params.samples
-    rows = [row_values(row, model.states, params) for row in model.transitions]
-    P = transition_matrices(rows, layout, S)
+    # the evaluated rows are dropped once laid out: they are as large as the matrices themselves
+    P = transition_matrices([row_values(row, model.states, params) for row in model.transitions], layout, S)
     trace = markov.cohort_trace(start, P, n)
     costs, q_point, ly_point = _rewards_per_point(model, params, trace, P, layout)
     dt, method, timing = settings.cycle_length, settings.method, settings.discount_timing
