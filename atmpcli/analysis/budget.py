@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from atmpcli.model.evaluate import StrategyOutcome
+from atmpcli.model.outcomes import StrategyOutcome
 
 WORLDS = ("without", "with")
 

@@ -17,13 +17,14 @@ from typing import Any
 import numpy as np
 
 from atmpcli.analysis.icer import IncrementalAnalysis, incremental_analysis
-from atmpcli.model.evaluate import StrategyOutcome, evaluate
-from atmpcli.scenario.compiled import Scenario
+from atmpcli.model.decision_model import DecisionModel
+from atmpcli.model.evaluate import evaluate
+from atmpcli.model.outcomes import StrategyOutcome
 
 
 @dataclass
 class Comparison:
-    scenario: Scenario
+    scenario: DecisionModel
     outcomes: list[StrategyOutcome]
     incremental: IncrementalAnalysis
     wtp: list[float]
@@ -137,14 +138,14 @@ def wtp_column(prefix: str, wtp: float) -> str:
     return f"{prefix}_{wtp:.15g}"
 
 
-def compare(scenario: Scenario, wtp: Sequence[float] | None = None, per: str = "person") -> Comparison:
+def compare(scenario: DecisionModel, wtp: Sequence[float] | None = None, per: str = "person") -> Comparison:
     """Evaluate the base case of every strategy and run the incremental analysis."""
     outcomes = evaluate(scenario)
     return comparison_from_outcomes(scenario, outcomes, wtp, per)
 
 
 def comparison_from_outcomes(
-    scenario: Scenario, outcomes: list[StrategyOutcome], wtp: Sequence[float] | None = None, per: str = "person"
+    scenario: DecisionModel, outcomes: list[StrategyOutcome], wtp: Sequence[float] | None = None, per: str = "person"
 ) -> Comparison:
     settings = scenario.settings
     thresholds = list(wtp) if wtp is not None else list(settings.wtp)

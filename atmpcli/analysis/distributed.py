@@ -1,44 +1,37 @@
 """PSA on a Dask distributed cluster (optional extra: ``pip install 'atmpcli[distributed]'``).
 
-Each task loads the scenario from its text (cached per worker), draws its own range of samples from the
-block-seeded stream and returns that chunk's costs and effects. The chunks are the same as in a local
+Each task rebuilds the model with the recipe it was built from (``DecisionModel.rebuild``: for a scenario
+file, the text loaded and every override applied; cached per worker), draws its own range of samples from
+the block-seeded stream and returns that chunk's costs and effects. The chunks are the same as in a local
 run, so the results are identical to ``run_psa`` with the same seed.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from atmpcli.analysis.psa import CHUNK, Progress, PSAResult, _whole_blocks, chunks, evaluate_chunk
+from atmpcli.analysis.psa import CHUNK, Progress, PSAResult, chunks, evaluate_chunk, whole_blocks
 from atmpcli.analysis.sampling import sampler
 from atmpcli.errors import AtmpError, Problem, ScenarioError
-from atmpcli.scenario.compile import load_scenario
-from atmpcli.scenario.compiled import Scenario
+from atmpcli.model.decision_model import DecisionModel
+
+Rebuild = Callable[[], DecisionModel]
 
 
 @lru_cache(maxsize=8)
-def _scenario(path: str, text: str, variant: str | None, sets: tuple[tuple[str, Any], ...], digest: str) -> Scenario:
-    del digest  # part of the cache key only
-    return load_scenario(Path(path), text=text, variant=variant, sets=dict(sets))
+def _model(rebuild: Rebuild) -> DecisionModel:
+    return rebuild()
 
 
 def psa_chunk(
-    path: str,
-    text: str,
-    variant: str | None,
-    sets: tuple[tuple[str, Any], ...],
-    seed: int,
-    start: int,
-    size: int,
-    keep_draws: bool,
+    rebuild: Rebuild, seed: int, start: int, size: int, keep_draws: bool
 ) -> tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """One chunk of a PSA, run on a worker."""
-    sc = _scenario(path, text, variant, sets, hashlib.sha256(text.encode()).hexdigest())
+    sc = _model(rebuild)
     draws = sampler(sc).draw(seed, start, size)
     costs, effects = evaluate_chunk(sc, draws, size)
     return start, costs, effects, (draws if keep_draws else {})
@@ -46,17 +39,19 @@ def psa_chunk(
 
 def run_psa_distributed(
     scheduler: Any,
-    sc: Scenario,
+    sc: DecisionModel,
     samples: int,
     seed: int,
     *,
-    variant: str | None = None,
-    sets: dict[str, Any] | None = None,
     chunk: int = CHUNK,
     keep_draws: bool = False,
     progress: Progress | None = None,
 ) -> PSAResult:
-    """Run the PSA of ``sc`` on a Dask cluster: ``scheduler`` is an address or a ``distributed.Client``."""
+    """Run the PSA of ``sc`` on a Dask cluster: ``scheduler`` is an address or a ``distributed.Client``.
+
+    The workers rebuild ``sc`` with ``sc.rebuild``, so a model loaded from a file has every override
+    (variant, ``--set`` values, reference case) there as well.
+    """
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -64,17 +59,17 @@ def run_psa_distributed(
             [Problem("--scheduler needs Dask distributed: pip install 'atmpcli[distributed]'")]
         ) from None
     sampler(sc)  # fail early, here, if nothing is uncertain
-    text = sc.path.read_text(encoding="utf-8") if sc.doc is not None else ""
+    if sc.rebuild is None:
+        raise ScenarioError([Problem("--scheduler needs a model loaded from a scenario file")])
     own = not isinstance(scheduler, Client)
     try:
         client = Client(scheduler, timeout="10s") if own else scheduler
     except (OSError, TimeoutError) as exc:
         raise ScenarioError([Problem(f"cannot reach the Dask scheduler at {scheduler}: {exc}")]) from None
     try:
-        frozen = tuple(sorted((sets or {}).items()))
         futures = [
-            client.submit(psa_chunk, str(sc.path), text, variant, frozen, seed, start, size, keep_draws, pure=False)
-            for start, size in chunks(samples, _whole_blocks(chunk))
+            client.submit(psa_chunk, sc.rebuild, seed, start, size, keep_draws, pure=False)
+            for start, size in chunks(samples, whole_blocks(chunk))
         ]
         k = len(sc.strategies)
         costs, effects = np.empty((samples, k)), np.empty((samples, k))

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from atmpcli.analysis.sampling import base_values, resolve
-from atmpcli.errors import ScenarioError
+from atmpcli.analysis.sampling import resolve
+from atmpcli.errors import AtmpError, ModelError
+from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate_strategy
-from atmpcli.scenario.compiled import Scenario
+from atmpcli.model.parameters import base_values
 
 OUTCOMES = ("inc_nmb", "icer", "inc_cost", "inc_effect")
 
@@ -46,7 +47,7 @@ class Outcomes:
         return [self.strategies[int(i)] for i in best]
 
 
-def evaluate_settings(sc: Scenario, values: dict[str, np.ndarray]) -> Outcomes:
+def evaluate_settings(sc: DecisionModel, values: dict[str, np.ndarray]) -> Outcomes:
     """Evaluate every strategy for each row of ``values`` (parameter -> array, all the same length)."""
     n = len(next(iter(values.values()))) if values else 1
     costs = np.empty((n, len(sc.strategies)))
@@ -58,7 +59,7 @@ def evaluate_settings(sc: Scenario, values: dict[str, np.ndarray]) -> Outcomes:
     return Outcomes([s.name for s in sc.strategies], costs, effects)
 
 
-def inputs(sc: Scenario) -> dict[str, float]:
+def inputs(sc: DecisionModel) -> dict[str, float]:
     """Parameters that are plain numbers (the ones a sensitivity analysis can vary), with their values."""
     base = base_values(sc)
     return {n: base[n] for n, e in sc.parameters.items() if e.formula.is_constant and n in base}
@@ -73,7 +74,7 @@ class Range:
     source: str  # "given", "distribution" or "percent"
 
 
-def ranges(sc: Scenario, names: Sequence[str] | None = None, percent: float | None = None) -> list[Range]:
+def ranges(sc: DecisionModel, names: Sequence[str] | None = None, percent: float | None = None) -> list[Range]:
     """Low/high per parameter: given in the scenario, else the 2.5th/97.5th percentiles of its
     distribution, else +/- ``percent`` % of its value. Parameters with none of these are left out
     (unless named explicitly, which is an error)."""
@@ -105,8 +106,8 @@ def ranges(sc: Scenario, names: Sequence[str] | None = None, percent: float | No
     return out
 
 
-def _error(sc: Scenario, message: str) -> ScenarioError:
-    return ScenarioError([sc.doc.problem(("parameters",), message)])
+def _error(sc: DecisionModel, message: str) -> AtmpError:
+    return sc.located(ModelError(message, ("parameters",)))
 
 
 @dataclass
@@ -133,7 +134,9 @@ class OneWay:
         return sorted(range(len(self.ranges)), key=lambda i: -sw[i])
 
 
-def one_way(sc: Scenario, rngs: list[Range], *, outcome: str, strategy: str, comparator: str, wtp: float) -> OneWay:
+def one_way(
+    sc: DecisionModel, rngs: list[Range], *, outcome: str, strategy: str, comparator: str, wtp: float
+) -> OneWay:
     names = [r.parameter for r in rngs]
     values = inputs(sc)
     n = 2 * len(rngs) + 1  # the last sample is the base case
@@ -171,7 +174,7 @@ class TwoWay:
 
 
 def two_way(
-    sc: Scenario, a: Range, b: Range, steps: int, *, outcome: str, strategy: str, comparator: str, wtp: float
+    sc: DecisionModel, a: Range, b: Range, steps: int, *, outcome: str, strategy: str, comparator: str, wtp: float
 ) -> TwoWay:
     av = np.linspace(a.low, a.high, steps)
     bv = np.linspace(b.low, b.high, steps)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from atmpcli.analysis.sampling import BLOCK, sampler
-from atmpcli.errors import ScenarioError
+from atmpcli.errors import ModelError
+from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate_strategy
-from atmpcli.scenario.compiled import Scenario
 
 Progress = Callable[[int, int], None]
 
@@ -37,7 +37,7 @@ class PSAResult:
         return int(self.costs.shape[0])
 
 
-def _effect(sc: Scenario, outcome: object) -> np.ndarray:
+def _effect(sc: DecisionModel, outcome: object) -> np.ndarray:
     return getattr(outcome, sc.settings.effect)
 
 
@@ -45,7 +45,7 @@ CHUNK = 2 * BLOCK
 
 
 def run_psa(
-    sc: Scenario,
+    sc: DecisionModel,
     samples: int,
     seed: int,
     *,
@@ -57,7 +57,7 @@ def run_psa(
     if samples < 1:
         raise ValueError("samples must be at least 1")
     s = sampler(sc)
-    chunk = _whole_blocks(chunk)
+    chunk = whole_blocks(chunk)
 
     def draws_for(start: int, size: int) -> dict[str, np.ndarray]:
         return s.draw(seed, start, size)
@@ -67,24 +67,18 @@ def run_psa(
     return result
 
 
-def _whole_blocks(chunk: int) -> int:
+def whole_blocks(chunk: int) -> int:
     return max(BLOCK, chunk - chunk % BLOCK)
 
 
 def run_on_draws(
-    sc: Scenario, table: dict[str, np.ndarray], *, chunk: int = 2 * BLOCK, progress: Progress | None = None
+    sc: DecisionModel, table: dict[str, np.ndarray], *, chunk: int = 2 * BLOCK, progress: Progress | None = None
 ) -> PSAResult:
     """Evaluate the model on given parameter sets (e.g. posterior draws from another tool)."""
     unknown = sorted(set(table) - set(sc.parameters))
     if unknown:
-        raise ScenarioError(
-            [
-                sc.doc.problem(
-                    ("parameters",),
-                    f"the draws file has columns that are not parameters of the scenario: {', '.join(unknown)}",
-                )
-            ]
-        )
+        message = f"the draws file has columns that are not parameters of the scenario: {', '.join(unknown)}"
+        raise sc.located(ModelError(message, ("parameters",)))
     n = len(next(iter(table.values())))
 
     def draws_for(start: int, size: int) -> dict[str, np.ndarray]:
@@ -95,7 +89,7 @@ def run_on_draws(
     return result
 
 
-def evaluate_chunk(sc: Scenario, draws: dict[str, np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
+def evaluate_chunk(sc: DecisionModel, draws: dict[str, np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
     """Costs and effects (size, strategies) of one chunk of parameter sets."""
     costs = np.empty((size, len(sc.strategies)))
     effects = np.empty((size, len(sc.strategies)))
@@ -112,7 +106,7 @@ def chunks(samples: int, chunk: int) -> list[tuple[int, int]]:
 
 
 def _evaluate_in_chunks(
-    sc: Scenario,
+    sc: DecisionModel,
     samples: int,
     draws_for: Callable[[int, int], dict[str, np.ndarray]],
     chunk: int,

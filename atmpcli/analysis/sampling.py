@@ -12,23 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from atmpcli.errors import FormulaError, ScenarioError
+from atmpcli.errors import FormulaError, ModelError
+from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.distributions import Distribution, canonical, correlated_uniforms
-from atmpcli.model.parameters import Parameters
-from atmpcli.scenario.compiled import Scenario, Strategy
+from atmpcli.model.parameters import base_values
 
 BLOCK = 8192
 
 
-def base_values(sc: Scenario) -> dict[str, float]:
-    """Every time-independent parameter's base-case value (no strategy overrides)."""
-    params = Parameters(sc, Strategy("(base case)", "", "", {}, None, None, ()), None, 1)
-    return {k: float(np.asarray(v).reshape(-1)[0]) for k, v in params.base.items() if k in sc.parameters}
-
-
 @dataclass
 class Sampler:
-    scenario: Scenario
+    model: DecisionModel
     distributions: dict[str, Distribution]  # independent parameters, in scenario order
     correlated: list[tuple[list[str], list[Distribution], np.ndarray]]
     dirichlet: list[tuple[list[str], np.ndarray]]
@@ -68,43 +62,37 @@ class Sampler:
         return out
 
 
-def resolve(sc: Scenario) -> dict[str, Distribution]:
-    """Every distribution of the scenario in canonical form (formulas evaluated in the base case)."""
+def resolve(sc: DecisionModel) -> dict[str, Distribution]:
+    """Every distribution of the model in canonical form (formulas evaluated in the base case)."""
     base = base_values(sc)
     out: dict[str, Distribution] = {}
     for name, u in sc.uncertain.items():
         if name not in base:
-            raise sc.problem(u.loc, f"'{name}' varies with time, so it cannot have a distribution")
+            raise sc.located(ModelError(f"'{name}' varies with time, so it cannot have a distribution", u.origin))
         given = {}
         for key, expr in u.given.items():
             try:
                 given[key] = float(np.asarray(expr.formula.evaluate(base)).reshape(-1)[0])
             except FormulaError as exc:
-                raise sc.problem(expr.loc, str(exc)) from None
+                raise sc.located(ModelError(str(exc), expr.origin)) from None
             except KeyError as exc:
-                raise sc.problem(
-                    expr.loc, f"uses {exc.args[0]}, which varies with time; a distribution needs fixed numbers"
-                ) from None
+                message = f"uses {exc.args[0]}, which varies with time; a distribution needs fixed numbers"
+                raise sc.located(ModelError(message, expr.origin)) from None
         try:
             out[name] = canonical(u.kind, given, base[name])
         except ValueError as exc:
-            raise sc.problem(u.loc, str(exc)) from None
+            raise sc.located(ModelError(str(exc), u.origin)) from None
     return out
 
 
-def sampler(sc: Scenario) -> Sampler:
-    """A sampler for the scenario's distributions; raises if the scenario has none."""
+def sampler(sc: DecisionModel) -> Sampler:
+    """A sampler for the model's distributions; raises if the model has none."""
     dists = resolve(sc)
     if not dists and not sc.dirichlet:
-        raise ScenarioError(
-            [
-                sc.doc.problem(
-                    ("parameters",),
-                    "no parameter has a distribution, so there is "
-                    "nothing to sample (add `distribution:` to some parameters)",
-                )
-            ]
+        message = (
+            "no parameter has a distribution, so there is nothing to sample (add `distribution:` to some parameters)"
         )
+        raise sc.located(ModelError(message, ("parameters",)))
     correlated = []
     in_groups: set[str] = set()
     for g in sc.correlation:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from atmpcli.analysis.dsa import evaluate_settings, inputs
-from atmpcli.errors import ScenarioError
-from atmpcli.scenario.compiled import Scenario
+from atmpcli.errors import ModelError
+from atmpcli.model.decision_model import DecisionModel
 
 
 @dataclass
@@ -38,7 +38,7 @@ class ThresholdResult:
 
 
 def threshold(
-    sc: Scenario,
+    sc: DecisionModel,
     parameter: str,
     strategy: str,
     wtp: Sequence[float],
@@ -48,20 +48,15 @@ def threshold(
 ) -> ThresholdResult:
     values = inputs(sc)
     if parameter not in sc.parameters:
-        raise ScenarioError([sc.doc.problem(("parameters",), f"unknown parameter '{parameter}'")])
+        raise sc.located(ModelError(f"unknown parameter '{parameter}'", ("parameters",)))
     if parameter not in values:
-        raise ScenarioError(
-            [
-                sc.doc.problem(
-                    ("parameters", parameter), f"'{parameter}' is computed from other parameters; choose an input"
-                )
-            ]
-        )
+        message = f"'{parameter}' is computed from other parameters; choose an input"
+        raise sc.located(ModelError(message, ("parameters", parameter)))
     names = [s.name for s in sc.strategies]
     if strategy not in names:
-        raise ScenarioError([sc.doc.problem(("strategies",), f"unknown strategy '{strategy}'")])
+        raise sc.located(ModelError(f"unknown strategy '{strategy}'", ("strategies",)))
     if len(names) < 2:
-        raise ScenarioError([sc.doc.problem(("strategies",), "a threshold needs at least two strategies")])
+        raise sc.located(ModelError("a threshold needs at least two strategies", ("strategies",)))
     base = values[parameter]
     lo, hi = _range(sc, parameter, base, low, high)
     k = names.index(strategy)
@@ -102,7 +97,9 @@ def threshold(
     return ThresholdResult(parameter, strategy, base, lo, hi, points)
 
 
-def _range(sc: Scenario, parameter: str, base: float, low: float | None, high: float | None) -> tuple[float, float]:
+def _range(
+    sc: DecisionModel, parameter: str, base: float, low: float | None, high: float | None
+) -> tuple[float, float]:
     if low is None and high is None and parameter in sc.ranges:
         from atmpcli.analysis.dsa import ranges
 
@@ -114,12 +111,12 @@ def _range(sc: Scenario, parameter: str, base: float, low: float | None, high: f
     if high is None:
         high = support[1] if support else (10 * base if base > 0 else (1.0 if base == 0 else 0.0))
     if not low < high:
-        raise ScenarioError([sc.doc.problem(("parameters", parameter), f"the range [{low:g}, {high:g}] is empty")])
+        raise sc.located(ModelError(f"the range [{low:g}, {high:g}] is empty", ("parameters", parameter)))
     return float(low), float(high)
 
 
 def _bisect(
-    sc: Scenario,
+    sc: DecisionModel,
     parameter: str,
     pending: list[tuple[int, float, float, float]],
     points: list[ThresholdPoint],
@@ -144,12 +141,12 @@ def _bisect(
         points[i].value = float((lo_v + hi_v) / 2)
 
 
-def _eval(sc: Scenario, parameter: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _eval(sc: DecisionModel, parameter: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out = evaluate_settings(sc, {parameter: values})
     return out.costs, out.effects
 
 
-def _support(sc: Scenario, parameter: str) -> tuple[float, float] | None:
+def _support(sc: DecisionModel, parameter: str) -> tuple[float, float] | None:
     """The bounds of a bounded distribution (a probability's [0, 1]); None for unbounded ones."""
     from atmpcli.analysis.sampling import resolve
 

@@ -6,13 +6,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from atmpcli.analysis.compare import compare, wtp_column
-from atmpcli.scenario.compiled import Scenario
+from atmpcli.model.decision_model import DecisionModel
 
 COLUMNS = ["variant", "description", "strategy", "cost", "effect", "status", "reference", "icer", "optimal"]
 
 
 def scenario_analysis(
-    load: Callable[[str | None], Scenario],
+    load: Callable[[str | None], DecisionModel],
     variants: Sequence[str],
     wtp: Sequence[float] | None,
     descriptions: dict[str, str],

@@ -24,7 +24,6 @@ from atmpcli.commands.common import (
     fail,
     load,
     non_negative,
-    parse_sets,
     plot,
     plots,
     thresholds,
@@ -173,16 +172,7 @@ def psa(
                 elif scheduler is not None:
                     from atmpcli.analysis.distributed import run_psa_distributed
 
-                    result = run_psa_distributed(
-                        scheduler,
-                        sc,
-                        samples,
-                        seed,
-                        variant=variant,
-                        sets=parse_sets(sets),
-                        keep_draws=keep,
-                        progress=bar,
-                    )
+                    result = run_psa_distributed(scheduler, sc, samples, seed, keep_draws=keep, progress=bar)
                 else:
                     result = run_psa(sc, samples, seed, keep_draws=keep, progress=bar)
             population = population if population is not None else sc.settings.population

@@ -128,23 +128,7 @@ def canonical(kind: str, given: dict[str, float], value: float) -> Distribution:
             raise ValueError("lower must be below upper")
         return Distribution("truncnormal", (mean, _positive(spread, "sd"), g["lower"], g["upper"]))
     if kind == "lognormal":
-        if "meanlog" in g:
-            return Distribution("lognormal", (g["meanlog"], _positive(g["sdlog"], "sdlog")))
-        if "sdlog" in g:  # mean on the natural scale and sdlog, as heemod's lognormal(mean, sdlog)
-            sdlog = _positive(g["sdlog"], "sdlog")
-            return Distribution("lognormal", (math.log(_positive(mean, "mean")) - sdlog**2 / 2, sdlog))
-        if "low" in g:
-            lo, hi = _positive(g["low"], "low"), _positive(g["high"], "high")
-            return Distribution(
-                "lognormal",
-                (
-                    (math.log(lo) + math.log(hi)) / 2,
-                    _positive((math.log(hi) - math.log(lo)) / (2 * Z975), "the interval width"),
-                ),
-            )
-        _positive(mean, "mean")
-        sdlog = math.sqrt(math.log1p((_positive(spread, "se") / mean) ** 2))
-        return Distribution("lognormal", (math.log(mean) - sdlog**2 / 2, sdlog))
+        return _lognormal(g, mean, spread)
     if kind == "gamma":
         if "shape" in g:
             scale = g["scale"] if "scale" in g else 1 / _positive(g["rate"], "rate")
@@ -171,6 +155,27 @@ def canonical(kind: str, given: dict[str, float], value: float) -> Distribution:
             raise ValueError(f"mode {mode:g} is outside [{lo:g}, {hi:g}]")
         return Distribution(kind, (lo, mode, hi))
     raise ValueError(f"unknown distribution type {kind!r}")
+
+
+def _lognormal(g: dict[str, float], mean: float, spread: float | None) -> Distribution:
+    """lognormal(meanlog, sdlog) from meanlog and sdlog, mean and sdlog, a 95 % interval, or mean and se."""
+    if "meanlog" in g:
+        return Distribution("lognormal", (g["meanlog"], _positive(g["sdlog"], "sdlog")))
+    if "sdlog" in g:  # mean on the natural scale and sdlog, as heemod's lognormal(mean, sdlog)
+        sdlog = _positive(g["sdlog"], "sdlog")
+        return Distribution("lognormal", (math.log(_positive(mean, "mean")) - sdlog**2 / 2, sdlog))
+    if "low" in g:
+        lo, hi = _positive(g["low"], "low"), _positive(g["high"], "high")
+        return Distribution(
+            "lognormal",
+            (
+                (math.log(lo) + math.log(hi)) / 2,
+                _positive((math.log(hi) - math.log(lo)) / (2 * Z975), "the interval width"),
+            ),
+        )
+    _positive(mean, "mean")
+    sdlog = math.sqrt(math.log1p((_positive(spread, "se") / mean) ** 2))
+    return Distribution("lognormal", (math.log(mean) - sdlog**2 / 2, sdlog))
 
 
 def _positive(x: float | None, what: str) -> float:

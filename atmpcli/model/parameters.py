@@ -11,38 +11,37 @@ from typing import Any
 
 import numpy as np
 
-from atmpcli.errors import FormulaError
-from atmpcli.scenario.compiled import STATE_TIME, TIME_VARIABLES, Expression, Scenario, Strategy
-from atmpcli.scenario.graph import topological_order
+from atmpcli.errors import FormulaError, ModelError
+from atmpcli.model.decision_model import DecisionModel, Strategy
+from atmpcli.model.expressions import STATE_TIME, TIME_VARIABLES, Expression, as3d
+from atmpcli.model.parameter_graph import ParameterGraph
 
-
-def as3d(value: Any) -> np.ndarray:
-    a = np.asarray(value, dtype=float)
-    if a.ndim == 0:
-        return a.reshape(1, 1, 1)
-    if a.ndim == 1:
-        return a.reshape(-1, 1, 1)
-    return a
+BASE_CASE = "(base case)"  # the strategy named in errors about parameters without a strategy's overrides
 
 
 class Parameters:
-    """The parameter graph of one strategy, evaluated lazily per context (start, cycle, time point)."""
+    """The parameter graph of one strategy, evaluated lazily per context (start, cycle, time point).
 
-    def __init__(self, scenario: Scenario, strategy: Strategy, draws: dict[str, np.ndarray] | None, samples: int):
-        self.scenario, self.strategy, self.samples = scenario, strategy, samples
-        formulas = {**scenario.parameters, **strategy.overrides}
-        # a strategy's own value for a parameter wins over a draw of it (e.g. a fixed price)
-        drawn = {k: as3d(v) for k, v in (draws or {}).items() if k not in strategy.overrides}
+    ``draws`` (parameter -> S values) replace the parameters' formulas, except where the strategy sets
+    its own value (e.g. a fixed price). ``strategy`` None: the base case, without any overrides.
+    """
+
+    def __init__(
+        self, model: DecisionModel, strategy: Strategy | None, draws: dict[str, np.ndarray] | None, samples: int
+    ) -> None:
+        self.model, self.samples = model, samples
+        self.strategy_name = strategy.name if strategy is not None else BASE_CASE
+        overrides = strategy.overrides if strategy is not None else {}
+        formulas = {**model.parameters, **overrides}
+        drawn = {k: as3d(v) for k, v in (draws or {}).items() if k not in overrides}
         for k in drawn:
             formulas.pop(k, None)
         self.formulas = formulas
-        order = topological_order({k: e.formula.names for k, e in formulas.items()})
-        timed: set[str] = set()
-        for name in order:
-            if formulas[name].formula.names & (timed | {*TIME_VARIABLES, STATE_TIME}):
-                timed.add(name)
+        graph = ParameterGraph.of(formulas)
+        order = graph.order()
+        timed = graph.depending_on({*TIME_VARIABLES, STATE_TIME})
         self.timed_order = [n for n in order if n in timed]
-        self.base: dict[str, Any] = dict(scenario.tables)
+        self.base: dict[str, Any] = dict(model.tables)
         self.base.update(drawn)
         for name in order:
             if name not in timed:
@@ -53,18 +52,22 @@ class Parameters:
         try:
             return as3d(expr.formula.evaluate(env))
         except FormulaError as exc:
-            raise self.scenario.problem(expr.loc, f"{exc}{self._which()}") from None
+            raise ModelError(str(exc), expr.origin, strategy=self.strategy_name) from None
 
-    def _which(self) -> str:
-        return f" (strategy {self.strategy.name})" if len(self.scenario.strategies) > 1 else ""
+    def at_start(self, expr: Expression) -> np.ndarray:
+        """A value at the start of the model, as (S,); it must not vary with time or time in state."""
+        a = self.value(expr, self.context("start"))
+        if a.shape[1:] != (1, 1):
+            raise ModelError("a value at the start of the model cannot vary with state_time", expr.origin)
+        return np.broadcast_to(a[:, 0, 0], (self.samples,))
 
     def context(self, kind: str, tunnel: int = 1) -> dict[str, Any]:
         """Names for formulas evaluated at the start, per cycle (``"cycle"``) or per time point (``"point"``)."""
         key = (kind, tunnel)
         if key in self._cache:
             return self._cache[key]
-        sc = self.scenario
-        n, dt = sc.n_cycles, sc.settings.cycle_length
+        settings = self.model.settings
+        n, dt = settings.n_cycles, settings.cycle_length
         if kind == "start":
             cycle = np.zeros((1, 1, 1))
             time = cycle
@@ -76,9 +79,18 @@ class Parameters:
             time = cycle * dt
         env = dict(self.base)
         env.update(cycle=cycle, time=time, state_time=np.arange(1, tunnel + 1, dtype=float).reshape(1, 1, tunnel))
-        if sc.settings.start_age is not None:
-            env["age"] = sc.settings.start_age + time
+        if settings.start_age is not None:
+            env["age"] = settings.start_age + time
         for name in self.timed_order:
             env[name] = self.value(self.formulas[name], env)
         self._cache[key] = env
         return env
+
+
+def base_values(model: DecisionModel) -> dict[str, float]:
+    """Every time-independent parameter's base-case value (no strategy overrides)."""
+    try:
+        params = Parameters(model, None, None, 1)
+    except ModelError as error:
+        raise model.located(error) from None
+    return {k: float(np.asarray(v).reshape(-1)[0]) for k, v in params.base.items() if k in model.parameters}

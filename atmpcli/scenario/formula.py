@@ -152,13 +152,12 @@ def parse(text: str | float | int, table_names: frozenset[str] = frozenset()) ->
         raise FormulaError(f"cannot parse formula '{src}': {exc.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise FormulaError(f"cannot parse formula '{src}': too deeply nested or invalid") from None
-    names: set[str] = set()
-    funcs: set[str] = set()
+    compiler = _FormulaCompiler(src, table_names)
     try:
-        fn = _compile(tree.body, src, names, funcs, table_names)
+        fn = compiler.compile(tree.body)
     except RecursionError:
         raise FormulaError(f"formula '{src}' is too deeply nested") from None
-    return Formula(src, frozenset(names), frozenset(funcs), fn)
+    return Formula(src, frozenset(compiler.names), frozenset(compiler.funcs), fn)
 
 
 def _describe(node: ast.AST) -> str:
@@ -171,34 +170,45 @@ def _describe(node: ast.AST) -> str:
     }.get(type(node), type(node).__name__)
 
 
-def _compile(  # noqa: C901 - one branch per syntax node is the clearest shape for a small compiler
-    node: ast.AST, src: str, names: set[str], funcs: set[str], tables: frozenset[str]
-) -> _Fn:
-    def sub(n: ast.AST) -> _Fn:
-        return _compile(n, src, names, funcs, tables)
+class _FormulaCompiler:
+    """Compiles one parsed formula into closures, one method per kind of syntax node.
 
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool):
+    Collects the names and the table functions the formula uses.
+    """
+
+    def __init__(self, src: str, tables: frozenset[str]) -> None:
+        self.src, self.tables = src, tables
+        self.names: set[str] = set()
+        self.funcs: set[str] = set()
+
+    def compile(self, node: ast.AST) -> _Fn:
+        handler = self._HANDLERS.get(type(node))
+        if handler is None:
+            raise FormulaError(f"unsupported syntax ({_describe(node)}) in '{self.src}'")
+        return handler(self, node)
+
+    def _constant(self, node: ast.Constant) -> _Fn:
+        if isinstance(node.value, bool | int | float):
             c = np.asarray(float(node.value))
-        elif isinstance(node.value, int | float):
-            c = np.asarray(float(node.value))
-        else:
-            raise FormulaError(f"unsupported value {node.value!r} in '{src}'")
-        return lambda env: c
-    if isinstance(node, ast.Name):
+            return lambda env: c
+        raise FormulaError(f"unsupported value {node.value!r} in '{self.src}'")
+
+    def _name(self, node: ast.Name) -> _Fn:
         if node.id in ("true", "True"):
             one = np.asarray(1.0)
             return lambda env: one
         if node.id in ("false", "False"):
             zero = np.asarray(0.0)
             return lambda env: zero
-        if node.id in FUNCTIONS or node.id in tables:
-            raise FormulaError(f"'{node.id}' is a function: call it as {node.id}(...) in '{src}'")
-        names.add(node.id)
+        if node.id in FUNCTIONS or node.id in self.tables:
+            raise FormulaError(f"'{node.id}' is a function: call it as {node.id}(...) in '{self.src}'")
+        self.names.add(node.id)
         name = node.id
         return lambda env: env[name]
-    if isinstance(node, ast.BinOp):
-        left, right = sub(node.left), sub(node.right)
+
+    def _binop(self, node: ast.BinOp) -> _Fn:
+        left, right = self.compile(node.left), self.compile(node.right)
+        src = self.src
         if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod):
             denom_text = ast.get_source_segment(src, node.right) or "?"
             op = {ast.Div: np.divide, ast.FloorDiv: np.floor_divide, ast.Mod: np.mod}[type(node.op)]
@@ -214,25 +224,28 @@ def _compile(  # noqa: C901 - one branch per syntax node is the clearest shape f
             raise FormulaError(f"unsupported operator in '{src}'")
         func = _BINOPS[type(node.op)][1]
         return lambda env: func(left(env), right(env))
-    if isinstance(node, ast.UnaryOp):
-        operand = sub(node.operand)
+
+    def _unaryop(self, node: ast.UnaryOp) -> _Fn:
+        operand = self.compile(node.operand)
         if isinstance(node.op, ast.USub):
             return lambda env: np.negative(operand(env))
         if isinstance(node.op, ast.UAdd):
             return operand
         if isinstance(node.op, ast.Not):
             return lambda env: np.logical_not(operand(env)).astype(float)
-        raise FormulaError(f"unsupported operator in '{src}'")
-    if isinstance(node, ast.BoolOp):
-        parts = [sub(v) for v in node.values]
+        raise FormulaError(f"unsupported operator in '{self.src}'")
+
+    def _boolop(self, node: ast.BoolOp) -> _Fn:
+        parts = [self.compile(v) for v in node.values]
         combine = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
         return lambda env: reduce(combine, (p(env) for p in parts)).astype(float)
-    if isinstance(node, ast.Compare):
-        operands = [sub(node.left)] + [sub(c) for c in node.comparators]
+
+    def _compare(self, node: ast.Compare) -> _Fn:
+        operands = [self.compile(node.left)] + [self.compile(c) for c in node.comparators]
         ops = []
         for op in node.ops:
             if type(op) not in _CMPOPS:
-                raise FormulaError(f"unsupported comparison in '{src}'")
+                raise FormulaError(f"unsupported comparison in '{self.src}'")
             ops.append(_CMPOPS[type(op)])
 
         def compare(env: Env) -> Array:
@@ -243,23 +256,26 @@ def _compile(  # noqa: C901 - one branch per syntax node is the clearest shape f
             return np.asarray(result, dtype=float)
 
         return compare
-    if isinstance(node, ast.IfExp):
-        test, body, orelse = sub(node.test), sub(node.body), sub(node.orelse)
+
+    def _ifexp(self, node: ast.IfExp) -> _Fn:
+        test, body, orelse = self.compile(node.test), self.compile(node.body), self.compile(node.orelse)
         return lambda env: np.where(np.asarray(test(env), dtype=bool), body(env), orelse(env))
-    if isinstance(node, ast.Call):
+
+    def _call(self, node: ast.Call) -> _Fn:
+        src = self.src
         if not isinstance(node.func, ast.Name):
             raise FormulaError(f"only named functions can be called in '{src}'")
         if node.keywords:
             raise FormulaError(f"keyword arguments are not supported in '{src}'")
         fname = node.func.id
-        if fname not in tables and fname not in FUNCTIONS:
+        if fname not in self.tables and fname not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
             raise FormulaError(f"unknown function '{fname}' in '{src}' (known: {known})")
-        args = [sub(a) for a in node.args]
-        if fname in tables:
+        args = [self.compile(a) for a in node.args]
+        if fname in self.tables:
             if len(args) != 1:
                 raise FormulaError(f"table {fname}() takes one argument in '{src}'")
-            funcs.add(fname)
+            self.funcs.add(fname)
             arg = args[0]
             return lambda env: env[fname](arg(env))
         func, lo, hi = FUNCTIONS[fname]
@@ -267,4 +283,14 @@ def _compile(  # noqa: C901 - one branch per syntax node is the clearest shape f
             want = f"{lo}" if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
             raise FormulaError(f"{fname}() takes {want} arguments in '{src}'")
         return lambda env: func(*(a(env) for a in args))
-    raise FormulaError(f"unsupported syntax ({_describe(node)}) in '{src}'")
+
+    _HANDLERS: dict[type, Callable[[_FormulaCompiler, Any], _Fn]] = {
+        ast.Constant: _constant,
+        ast.Name: _name,
+        ast.BinOp: _binop,
+        ast.UnaryOp: _unaryop,
+        ast.BoolOp: _boolop,
+        ast.Compare: _compare,
+        ast.IfExp: _ifexp,
+        ast.Call: _call,
+    }

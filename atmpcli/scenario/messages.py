@@ -53,7 +53,7 @@ def pydantic_problems(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
 
 
 def _type_message(kind: str, err: dict[str, Any]) -> str:
-    got = S._kind(err.get("input"))
+    got = S.kind_of(err.get("input"))
     if isinstance(err.get("input"), str):
         got = f"text '{err['input']}'"
     want = {

@@ -17,13 +17,14 @@ REST = "rest"  # the complement marker in transition rows and tree branches
 
 def _expr(value: Any) -> float | str:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"expected a number or a formula, got {_kind(value)}")
+        raise ValueError(f"expected a number or a formula, got {kind_of(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("expected a finite number")
     return value if isinstance(value, str) else float(value)
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """A value of the wrong type as messages name it ("a mapping", "true (a yes/no value)")."""
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):

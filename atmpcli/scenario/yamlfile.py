@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
-from atmpcli.errors import Problem, ScenarioError
+from atmpcli.errors import Origin, Problem, ScenarioError, dotted
 
-Loc = tuple[str | int, ...]
+Loc = Origin  # a path of keys in the document; the engine calls the same thing an input's origin
 
 
 class _Loader(yaml.SafeLoader):
@@ -62,6 +62,7 @@ class YamlDocument:
     value_marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     sha256: str = ""  # of the text that was loaded (provenance)
+    text: str = ""  # the text that was loaded (so that another process can load exactly the same)
 
     def where(self, loc: Loc, *, key: bool = False) -> tuple[int | None, int | None]:
         """Line and column (1-based) of ``loc``, or of its nearest ancestor that has one."""
@@ -78,14 +79,6 @@ class YamlDocument:
     def problem(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
         line, col = self.where(loc, key=key)
         return Problem(message, dotted(loc), str(self.path), line, col)
-
-
-def dotted(loc: Loc) -> str:
-    """``('strategies', 'combo', 'parameters')`` -> ``strategies.combo.parameters``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
@@ -115,7 +108,7 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
         raise ScenarioError([Problem(f"YAML error: {exc}", file=name)]) from None
     finally:
         loader.dispose()
-    doc = YamlDocument(path, None, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    doc = YamlDocument(path, None, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), text=text)
     if node is None:
         raise ScenarioError([Problem("the file is empty; expected a scenario mapping", file=name)])
     problems: list[Problem] = []

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from atmpcli.model.conventions import correction_weights, reward_weights
+from atmpcli.model.cycle_correction_and_discounting import correction_weights, reward_weights
 
 
 def test_weight_vectors_for_four_cycles():

@@ -38,7 +38,7 @@ def test_cluster_run_applies_variants_and_sets(client):
     sets = {"c_salvage": 100000.0}
     sc = load_scenario(bundled("cart_pediatric_all"), variant="conservative_durability", sets=sets)
     local = run_psa(sc, 700, seed=3)
-    remote = run_psa_distributed(client, sc, 700, seed=3, variant="conservative_durability", sets=sets)
+    remote = run_psa_distributed(client, sc, 700, seed=3)  # the workers rebuild sc with its overrides
     assert_array_equal(local.costs, remote.costs)
     assert_array_equal(local.effects, remote.effects)
     plain = run_psa(load_scenario(bundled("cart_pediatric_all")), 700, seed=3)
@@ -55,3 +55,16 @@ def test_cli_scheduler_option(client):
     remote = CliRunner().invoke(app, [*args, "--scheduler", client.scheduler.address])
     assert local.exit_code == 0 and remote.exit_code == 0, remote.stderr
     assert local.stdout == remote.stdout
+
+
+def test_cluster_run_applies_the_reference_case(client):
+    # the workers rebuild the scenario with every recorded override, the reference case included
+    from atmpcli.analysis.distributed import run_psa_distributed
+
+    sc = load_scenario(bundled("sick_sicker"), reference_case="uk_nice_2026")  # 3.5 % instead of 3 %
+    local = run_psa(sc, 500, seed=5)
+    remote = run_psa_distributed(client, sc, 500, seed=5)
+    assert_array_equal(local.costs, remote.costs)
+    assert_array_equal(local.effects, remote.effects)
+    plain = run_psa(load_scenario(bundled("sick_sicker")), 500, seed=5)
+    assert (plain.costs > remote.costs).all()  # a higher discount rate lowers every sample's cost

@@ -7,7 +7,7 @@ import pytest
 
 from atmpcli.analysis.compare import compare
 from atmpcli.model.evaluate import evaluate_strategy
-from atmpcli.model.payments import annuity_instalment, schedule
+from atmpcli.model.payment_schedules import annuity_instalment, schedule
 from atmpcli.scenario.compile import load_scenario
 from tests.conftest import bundled
 

@@ -1,18 +1,21 @@
-"""Compiling parameter uncertainty: distributions, one-way ranges, Dirichlet groups and correlations."""
+"""Compiling parameter uncertainty: distributions, one-way ranges, Dirichlet groups and correlations.
+
+Distributions stay as written (a type and the formulas of its fields); the analyses evaluate them in the
+base case and convert them to canonical forms (``atmpcli/model/distributions.py``).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import numpy as np
 
-from atmpcli.scenario.compiled import CorrelationGroup, DirichletGroup, Expression, Uncertain
+from atmpcli.model.decision_model import CorrelationGroup, DirichletGroup, ParameterInfo, Uncertain
+from atmpcli.model.expressions import Expression
+from atmpcli.scenario.compiler import Compiler
 from atmpcli.scenario.yamlfile import Loc
-
-if TYPE_CHECKING:
-    from atmpcli.scenario.compile import _Compiler
 
 
 def compile_uncertainty(
-    c: _Compiler,
+    c: Compiler,
 ) -> tuple[dict[str, Uncertain], dict[str, tuple[Expression | None, Expression | None]]]:
     uncertain: dict[str, Uncertain] = {}
     ranges: dict[str, tuple[Expression | None, Expression | None]] = {}
@@ -24,7 +27,7 @@ def compile_uncertainty(
             for key in type(d).model_fields:
                 raw = getattr(d, key)
                 if key != "type" and raw is not None:
-                    e = c._expr(raw, (*loc, "distribution", key))
+                    e = c.expr(raw, (*loc, "distribution", key))
                     if e is not None:
                         given[key] = e
             uncertain[name] = Uncertain(name, d.type, given, (*loc, "distribution"))
@@ -32,20 +35,18 @@ def compile_uncertainty(
             if p.low is None or p.high is None:
                 c.fail(loc, "give both low and high for a one-way sensitivity range")
             else:
-                ranges[name] = (c._expr(p.low, (*loc, "low")), c._expr(p.high, (*loc, "high")))
+                ranges[name] = (c.expr(p.low, (*loc, "low")), c.expr(p.high, (*loc, "high")))
     return uncertain, ranges
 
 
-def compile_joint(c: _Compiler, uncertain: dict[str, Uncertain]) -> tuple[list[DirichletGroup], list[CorrelationGroup]]:
-    import numpy as np
-
+def compile_joint(c: Compiler, uncertain: dict[str, Uncertain]) -> tuple[list[DirichletGroup], list[CorrelationGroup]]:
     seen: dict[str, str] = {}
     dirichlet = []
     for i, g in enumerate(c.spec.dirichlet):
         loc: Loc = ("dirichlet", i)
         for name in g.parameters:
             if name not in c.spec.parameters:
-                c._unknown((*loc, "parameters"), name, list(c.spec.parameters), "parameter")
+                c.unknown((*loc, "parameters"), name, list(c.spec.parameters), "parameter")
             elif name in uncertain:
                 c.fail((*loc, "parameters"), f"'{name}' has its own distribution; remove it or the group")
             elif name in seen:
@@ -79,3 +80,15 @@ def compile_joint(c: _Compiler, uncertain: dict[str, Uncertain]) -> tuple[list[D
             continue
         correlation.append(CorrelationGroup(list(corr.parameters), chol, loc))
     return dirichlet, correlation
+
+
+def parameter_info(c: Compiler) -> dict[str, ParameterInfo]:
+    """Each parameter's source, distribution and one-way range as written (for listings)."""
+    out = {}
+    for name, p in c.spec.parameters.items():
+        dist = ""
+        if p.distribution is not None:
+            fields = {k: v for k, v in p.distribution.model_dump().items() if v is not None and k != "type"}
+            dist = f"{p.distribution.type}(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
+        out[name] = ParameterInfo(p.source or p.description or "", dist, p.low, p.high)
+    return out

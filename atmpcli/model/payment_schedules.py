@@ -81,3 +81,12 @@ def schedule(
         a_list.append(-price * rebate_fraction * (1.0 - condition_at(float(rebate_time))))
     amounts = np.column_stack([np.broadcast_to(a, price.shape) for a in a_list])
     return CashFlow(np.asarray(t_list), amounts)
+
+
+@dataclass
+class Payment:
+    """What the payer pays for one therapy under a strategy, per person."""
+
+    therapy: str
+    flow: CashFlow  # undiscounted
+    present_value: np.ndarray  # (S,) at the cost discount rate

@@ -1,0 +1,31 @@
+"""What the engine returns for one strategy: per-person totals, the cohort trace, tree and payment results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from atmpcli.model.payment_schedules import Payment
+
+
+@dataclass
+class StrategyOutcome:
+    """Per-person results of one strategy; every array has shape (S,)."""
+
+    strategy: str
+    costs: dict[str, np.ndarray]
+    cost: np.ndarray
+    qalys: np.ndarray | None
+    life_years: np.ndarray
+    cost_undiscounted: np.ndarray
+    qalys_undiscounted: np.ndarray | None
+    life_years_undiscounted: np.ndarray
+    responders: np.ndarray | None
+    trace: np.ndarray | None  # (S, n+1, states) on the user's states, tunnels folded back
+    leaves: dict[str, np.ndarray]
+    metrics: dict[str, np.ndarray]  # test-and-treat accounting (tested, treated, true positives, ...), per person
+    infused: StrategyOutcome | None = None  # cell/gene therapies: the same strategy among those infused
+    payments: list[Payment] = field(default_factory=list)  # what the payer pays, per person, by therapy
+    # undiscounted cost at each time point (corrected; one-off costs at t = 0), for budget impact; (S, n+1)
+    cost_points: np.ndarray | None = None

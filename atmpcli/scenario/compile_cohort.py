@@ -1,0 +1,133 @@
+"""Compiling the cohort model: states, transition rows, transition rewards, start distributions, and the
+settings that run it (cycles, counting method, discounting)."""
+
+from __future__ import annotations
+
+from atmpcli.model.decision_model import (
+    Discount,
+    Settings,
+    StartDistribution,
+    State,
+    Strategy,
+    TransitionReward,
+    TransitionRow,
+    Tree,
+)
+from atmpcli.model.expressions import Expression
+from atmpcli.scenario import schema as S
+from atmpcli.scenario.compiled import VALID_NAME
+from atmpcli.scenario.compiler import Compiler
+from atmpcli.scenario.yamlfile import Loc
+
+
+def compile_states(c: Compiler) -> list[State]:
+    out = []
+    for name, st in c.spec.states.items():
+        loc = ("states", name)
+        if not VALID_NAME.match(name):
+            c.fail(loc, f"'{name}' is not a valid state name (letters, digits and _)", key=True)
+        out.append(
+            State(
+                name=name,
+                label=st.label or name,
+                costs=c.costs(st.costs, (*loc, "costs")),
+                utility=c.optional(st.utility, (*loc, "utility")),
+                alive=st.alive,
+                tunnel=st.tunnel_cycles or 1,
+            )
+        )
+    return out
+
+
+def compile_transitions(c: Compiler) -> list[TransitionRow]:
+    """One row per state, in state order (a row that cannot be compiled is empty)."""
+    spec = c.spec
+    rows = [TransitionRow(i, {}, None, ("transitions", name)) for i, name in enumerate(spec.states)]
+    for src, row in spec.transitions.items():
+        i = c.state_ref(src, ("transitions", src))
+        if i is None:
+            continue
+        rests = [dst for dst, v in row.items() if _is_rest(v)]
+        if len(rests) > 1:
+            c.fail(("transitions", src), f"more than one '{S.REST}' in the row ({', '.join(rests)})")
+        for dst, value in row.items():
+            j = c.state_ref(dst, ("transitions", src, dst))
+            if j is None:
+                continue
+            if _is_rest(value):
+                rows[i].rest = j
+            else:
+                e = c.expr(value, ("transitions", src, dst))
+                if e is not None:
+                    rows[i].probabilities[j] = e
+    for name in c.state_index:
+        if name not in spec.transitions:
+            c.fail(
+                ("transitions",),
+                f"no row for state '{name}' (an absorbing state needs '{name}: {{{name}: 1}}')",
+                key=True,
+            )
+    if spec.transitions and not spec.states:
+        c.fail(("transitions",), "transitions are given but no states are defined")
+    return rows
+
+
+def _is_rest(value: float | str) -> bool:
+    return isinstance(value, str) and value.strip() == S.REST
+
+
+def compile_transition_reward(c: Compiler, r: S.TransitionRewardSpec, loc: Loc) -> TransitionReward:
+    def refs(value: str | list[str] | None, key: str) -> frozenset[int]:
+        if value is None:
+            return frozenset(range(len(c.state_index)))
+        names = [value] if isinstance(value, str) else value
+        idx = [c.state_ref(n, (*loc, key)) for n in names]
+        return frozenset(i for i in idx if i is not None)
+
+    return TransitionReward(refs(r.from_, "from"), refs(r.to, "to"), c.payoff(r, loc), loc)
+
+
+def compile_initial(c: Compiler, spec: dict[str, float | str] | None, loc: Loc) -> StartDistribution | None:
+    if spec is None:
+        return None
+    shares: dict[int, Expression] = {}
+    for name, value in spec.items():
+        i = c.state_ref(name, (*loc, name))
+        e = c.expr(value, (*loc, name))
+        if i is not None and e is not None:
+            shares[i] = e
+    return StartDistribution(shares, loc)
+
+
+def compile_settings(c: Compiler, tree: Tree | None, strategies: list[Strategy]) -> Settings:
+    """The model's settings, with the checks that need the rest of the scenario."""
+    st = c.spec.settings
+    n = st.n_cycles
+    if c.spec.states and n is None:
+        c.fail(("settings",), "the scenario has states, so settings needs cycles or horizon")
+    if not c.spec.states:
+        for s in strategies:
+            if (s.tree or tree) is None:
+                c.fail(s.origin, "nothing to evaluate: the scenario has no states and this strategy no tree")
+    if st.discount_timing != "time" and st.method not in ("beginning", "end", "life-table"):
+        c.fail(
+            ("settings", "discount_timing"),
+            f"'{st.discount_timing}' discounts whole cycles and needs "
+            f"method beginning, end or life-table, not '{st.method}'",
+        )
+    if st.method == "simpson" and n is not None and n % 2:
+        c.fail(("settings", "method"), f"textbook Simpson needs an even number of cycles, got {n}")
+    return Settings(
+        n_cycles=n or 0,
+        cycle_length=st.cycle_length,
+        method=st.method,
+        discount=Discount(st.discount.costs, st.discount.effects),
+        discount_timing=st.discount_timing,
+        state_values_per=st.state_values_per,
+        start_age=st.start_age,
+        effect=st.effect,
+        wtp=list(st.wtp),
+        cohort_size=st.cohort_size,
+        population=st.population,
+        reference_case=st.reference_case,
+    )
