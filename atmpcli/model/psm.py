@@ -4,7 +4,7 @@ On a time grid t_0 = 0 < t_1 < ... < t_n, for each PSA sample: progression-free 
 progressed = OS(t) - PFS(t), dead = 1 - OS(t). A PFS curve above OS (possible when the two are
 extrapolated separately) would make the progressed state negative; PFS is then capped at OS and the
 number of capped time points is reported per sample, so the caller can warn (NICE DSU TSD 19).
-Totals over time use the model's counting convention: ``correction_weights`` in model/conventions.py
+Totals over time use the model's counting convention: ``correction_weights`` in model/cycle_correction_and_discounting.py
 applied to these occupancies, exactly as for a Markov trace.
 """
 
