@@ -7,7 +7,11 @@ import sys
 
 import typer
 
-from atmpcli.commands import basic, psa, sensitivity, shortfall, survival, workflow  # noqa: F401 - importing registers the commands
+# Importing a module registers its commands; --help lists them in this order (isort would sort them).
+# isort: off
+from atmpcli.commands import scenarios, compare, report, psa, sensitivity, variants, shortfall, survival  # noqa: F401
+
+# isort: on
 from atmpcli.commands.common import app
 
 __all__ = ["app", "main"]

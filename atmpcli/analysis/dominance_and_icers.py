@@ -5,14 +5,21 @@ least as much effect, one of them strictly (so equal effect at higher cost is do
 identical strategies the later one listed is). Among the rest, a strategy is *extendedly dominated*
 (ED) when its ICER exceeds that of the next more effective strategy; removal is repeated until the
 frontier's ICERs increase. Each frontier strategy is compared with the previous one (its reference).
+
+:func:`icers` wraps the analysis of any table of strategies as a result (``atmpcli icers``); the
+comparison of a scenario's strategies (analysis/compare.py) uses the same frame for its incremental table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
+
+from atmpcli.analysis.result import Provenance, Result, records, result_type
 
 NOT_DOMINATED, DOMINATED, EXTENDED = "ND", "D", "ED"
 
@@ -69,3 +76,57 @@ def incremental_analysis(
         inc_c[b], inc_e[b] = c[b] - c[a], e[b] - e[a]
         icer[b] = inc_c[b] / inc_e[b]
     return IncrementalAnalysis(names, status, reference, inc_c, inc_e, icer, [names[i] for i in frontier])
+
+
+ICER_COLUMNS = ["strategy", "cost", "effect", "status", "reference", "inc_cost", "inc_effect", "icer"]
+
+
+def incremental_frame(
+    names: Sequence[str], costs: Sequence[float], effects: Sequence[float], inc: IncrementalAnalysis
+) -> pd.DataFrame:
+    """The incremental-analysis table (ICER_COLUMNS): strategies by increasing cost, then decreasing effect."""
+    order = sorted(range(len(names)), key=lambda i: (costs[i], -effects[i]))
+    rows = [
+        {
+            "strategy": names[i],
+            "cost": float(costs[i]),
+            "effect": float(effects[i]),
+            "status": inc.status[i],
+            "reference": inc.reference[i],
+            "inc_cost": float(inc.inc_cost[i]),
+            "inc_effect": float(inc.inc_effect[i]),
+            "icer": float(inc.icer[i]),
+        }
+        for i in order
+    ]
+    return pd.DataFrame(rows, columns=ICER_COLUMNS)
+
+
+@result_type
+class IncrementalTable(Result):
+    """The incremental analysis of any table of strategies (``atmpcli icers``)."""
+
+    kind: ClassVar[str] = "icers"
+    sheet: ClassVar[str] = "ICERs"
+    incremental: IncrementalAnalysis
+    table: pd.DataFrame  # ICER_COLUMNS, by increasing cost
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"icers": self.table}
+
+    def body(self) -> dict[str, Any]:
+        return {"frontier": list(self.incremental.frontier), "rows": records(self.table)}
+
+
+def icers(
+    strategies: Sequence[str], costs: Sequence[float], effects: Sequence[float], *, source: str = ""
+) -> IncrementalTable:
+    """Dominance, extended dominance and ICERs of strategies given by their costs and effects."""
+    inc = incremental_analysis(strategies, costs, effects)
+    files = {"strategies_file": source} if source else {}
+    return IncrementalTable(
+        title="Incremental analysis",
+        provenance=Provenance(files=files),
+        incremental=inc,
+        table=incremental_frame(list(strategies), list(costs), list(effects), inc),
+    )

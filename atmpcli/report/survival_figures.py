@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from atmpcli.report.plots import _plt, _save
+from atmpcli.report.figures import pyplot, save_figure
 
 
 def _colours(models: list[str]) -> dict[str, Any]:
     """A family keeps its colour in its cure version (drawn dashed)."""
-    cmap = _plt().get_cmap("tab10")
+    cmap = pyplot().get_cmap("tab10")
     bases = list(dict.fromkeys(m.removesuffix("_cure") for m in models))
     return {m: cmap(bases.index(m.removesuffix("_cure")) % 10) for m in models}
 
@@ -45,7 +45,7 @@ def fits_figure(fits: Any, path: Path, horizon: float | None = None) -> None:
     """Three panels per group: survival with extrapolation, hazard, log cumulative hazard."""
     if Path(path).suffix.lower() not in (".png", ".svg"):
         raise ValueError(f"--plot writes .png or .svg files, not '{Path(path).suffix}'")
-    plt = _plt()
+    plt = pyplot()
     groups = list(dict.fromkeys(fits.summary["group"]))
     fig, axes = plt.subplots(len(groups), 3, figsize=(16, 4.8 * len(groups)), squeeze=False)
     unit = fits.time_unit
@@ -76,7 +76,7 @@ def fits_figure(fits: Any, path: Path, horizon: float | None = None) -> None:
         ax_l.set_title(f"Log cumulative hazard vs log time{_suffix(group, groups)}", loc="left", fontsize=10)
         handles, labels = ax_s.get_legend_handles_labels()
         ax_l.legend(handles, labels, fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
-    _save(fig, Path(path))
+    save_figure(fig, Path(path))
 
 
 def _suffix(group: str, groups: list[str]) -> str:

@@ -6,6 +6,13 @@ from typing import Any
 
 from rich.table import Table
 
+from atmpcli.analysis.shortfall import Shortfall
+
+
+def shortfall_tables(result: Shortfall) -> Table:
+    """The summary, or with ``shortfall --by-age`` (the ``by_age`` table selected) the year-by-year QALYs."""
+    return by_age_table(result) if result.main == "by_age" else shortfall_table(result)
+
 
 def shortfall_table(result: Any) -> Table:
     disc = f"discounted at {result.discount * 100:g} %" if result.discount else "undiscounted"

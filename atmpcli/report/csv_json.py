@@ -1,15 +1,20 @@
-"""Machine-readable writers: CSV and JSON, unrounded, NaN as empty (CSV) or null (JSON)."""
+"""Machine-readable writers: a result's frame as CSV and its document as JSON, unrounded, NaN as an empty
+cell (CSV) or null (JSON)."""
 
 from __future__ import annotations
 
 import csv
 import json
 import math
-from collections.abc import Sequence
 from typing import IO, Any
 
+import pandas as pd
 
-def _cell(value: Any, decimal: str = ".") -> Any:
+from atmpcli.analysis.result import records
+
+
+def cell(value: Any, decimal: str = ".") -> Any:
+    """One CSV (or Markdown) cell: floats in full (shortest round-trip) precision, booleans true/false."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -17,21 +22,13 @@ def _cell(value: Any, decimal: str = ".") -> Any:
     if isinstance(value, float):
         if math.isnan(value):
             return ""
-        text = repr(value)
+        text = repr(float(value))
         return text.replace(".", decimal) if decimal != "." else text
     return value
 
 
-def write_csv(
-    columns: Sequence[str],
-    rows: Sequence[dict[str, Any]],
-    stream: IO[str],
-    *,
-    sep: str = ",",
-    decimal: str = ".",
-    bom: bool = False,
-) -> None:
-    """One header line, one line per row; floats in full (shortest round-trip) precision.
+def write_csv(frame: pd.DataFrame, stream: IO[str], *, sep: str = ",", decimal: str = ".", bom: bool = False) -> None:
+    """One header line, one line per row.
 
     ``sep=";", decimal=","`` suits Excel with continental settings; ``bom`` lets Excel detect UTF-8.
     """
@@ -40,9 +37,9 @@ def write_csv(
     if bom:
         stream.write("\ufeff")
     writer = csv.writer(stream, delimiter=sep, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c), decimal) for c in columns])
+    writer.writerow([str(c) for c in frame.columns])
+    for row in records(frame):
+        writer.writerow([cell(v, decimal) for v in row.values()])
 
 
 def jsonable(value: Any) -> Any:
