@@ -58,8 +58,18 @@ class BudgetImpact(Result):
     def total(self, world: str) -> np.ndarray:
         return sum(self.cost[world].values(), np.zeros(self.years))
 
+    @cached_property
+    def by_year(self) -> pd.DataFrame:
+        """``year, without, with, difference``: the total budget each year, then a ``total`` row over the years."""
+        without, with_ = self.total("without"), self.total("with")
+        frame = pd.DataFrame(
+            {"year": list(range(1, self.years + 1)), "without": without, "with": with_, "difference": with_ - without}
+        )
+        total = {"year": "total", "without": without.sum(), "with": with_.sum(), "difference": (with_ - without).sum()}
+        return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"budget": self.budget}
+        return {"budget": self.budget, "by_year": self.by_year}
 
     def body(self) -> dict[str, Any]:
         return {

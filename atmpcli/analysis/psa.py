@@ -38,6 +38,11 @@ class PSASamples:
     def samples(self) -> int:
         return int(self.costs.shape[0])
 
+    def incremental(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each sample's cost and effect minus the comparator's: arrays (samples, strategies)."""
+        k = self.comparator
+        return self.costs - self.costs[:, [k]], self.effects - self.effects[:, [k]]
+
     @property
     def frame(self) -> pd.DataFrame:
         """One row per sample: ``sample`` (from 1), ``cost_<strategy>``..., ``effect_<strategy>``..., then every

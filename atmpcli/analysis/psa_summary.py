@@ -72,6 +72,16 @@ class PSASummary(Result):
     def strategies(self) -> list[str]:
         return self.psa.strategies
 
+    @property
+    def ceaf(self) -> np.ndarray:
+        """Per threshold, the CEAC value of the strategy with the highest expected NMB (the CEAF)."""
+        return self.ceac[np.arange(len(self.wtp)), self.optimal.astype(int)]
+
+    @property
+    def evpi_population(self) -> np.ndarray | None:
+        """EVPI x population, per threshold (None without a population)."""
+        return self.evpi * self.population if self.population else None
+
     @cached_property
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame(self._summary_rows(), columns=SUMMARY_COLUMNS)
@@ -116,7 +126,7 @@ class PSASummary(Result):
         for k, s in enumerate(self.strategies):
             for name, summ in self._spreads():
                 if name.startswith("inc_") and k == comp:
-                    continue
+                    continue  # the comparator versus itself
                 for stat in SPREAD:
                     add(f"{name}_{stat}", getattr(summ, stat)[k], s)
             add("icer_of_means", self.incremental.icer[k], s)
@@ -125,10 +135,10 @@ class PSASummary(Result):
                 add("prob_cost_effective", self.ceac[i, k], s, w)
                 add("expected_nmb", self.expected_nmb[i, k], s, w)
             best = int(self.optimal[i])
-            add("ceaf", self.ceac[i, best], self.strategies[best], w)
+            add("ceaf", self.ceaf[i], self.strategies[best], w)
             add("evpi", self.evpi[i], "", w)
-            if self.population:
-                add("evpi_population", self.evpi[i] * self.population, "", w)
+            if self.evpi_population is not None:
+                add("evpi_population", self.evpi_population[i], "", w)
             for e in self.evppi:
                 key = "+".join(e.parameters)
                 add("evppi", e.evppi[i], "", w, key)
@@ -151,7 +161,7 @@ class PSASummary(Result):
             "wtp": list(self.wtp),
             "strategies": [self._strategy_document(k) for k in range(len(p.strategies))],
             "ceaf": [
-                {"wtp": w, "strategy": p.strategies[int(b)], "probability": float(self.ceac[i, int(b)])}
+                {"wtp": w, "strategy": p.strategies[int(b)], "probability": float(self.ceaf[i])}
                 for i, (w, b) in enumerate(zip(self.wtp, self.optimal, strict=True))
             ],
             "evpi": [float(x) for x in self.evpi],
@@ -201,7 +211,7 @@ def summarise_psa(
     Raises KeyError naming the parameters of an EVPPI group that have no draws.
     """
     c, e = result.costs, result.effects
-    comp = result.comparator
+    inc_c, inc_e = result.incremental()
     thresholds = list(wtp)
     exp_nmb = np.array([w * e.mean(axis=0) - c.mean(axis=0) for w in thresholds]).reshape(len(thresholds), -1)
     groups = []
@@ -227,8 +237,8 @@ def summarise_psa(
         wtp=thresholds,
         cost=spread(c),
         effect=spread(e),
-        inc_cost=spread(c - c[:, [comp]]),
-        inc_effect=spread(e - e[:, [comp]]),
+        inc_cost=spread(inc_c),
+        inc_effect=spread(inc_e),
         incremental=incremental_analysis(result.strategies, c.mean(axis=0), e.mean(axis=0)),
         ceac=C.ceac(c, e, thresholds),
         expected_nmb=exp_nmb,

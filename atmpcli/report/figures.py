@@ -113,13 +113,14 @@ def psa_figure(summary: PSASummary, path: Path) -> None:
     col = colours(r.strategies)
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5))
     comp = r.comparator
+    inc_cost, inc_effect = r.incremental()
+    n = min(r.samples, 2000)  # enough points to see the cloud, few enough to see through it
     for k, s in enumerate(r.strategies):
         if k == comp:
             continue
-        n = min(r.samples, 2000)
         a.scatter(
-            r.effects[:n, k] - r.effects[:n, comp],
-            r.costs[:n, k] - r.costs[:n, comp],
+            inc_effect[:n, k],
+            inc_cost[:n, k],
             s=4,
             alpha=0.4,
             color=col[s],
@@ -134,8 +135,7 @@ def psa_figure(summary: PSASummary, path: Path) -> None:
     a.legend(fontsize=8, markerscale=3)
     for k, s in enumerate(r.strategies):
         b.plot(summary.wtp, summary.ceac[:, k], color=col[s], label=s)
-    best = [summary.ceac[i, int(j)] for i, j in enumerate(summary.optimal)]
-    b.plot(summary.wtp, best, "k.", ms=6, label="CEAF (highest expected NMB)")
+    b.plot(summary.wtp, summary.ceaf, "k.", ms=6, label="CEAF (highest expected NMB)")
     b.set_ylim(0, 1)
     b.set_xlabel(f"Willingness to pay ({currency} per unit of effect)")
     _money_axis(b.xaxis)

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from atmpcli.analysis.budget import BudgetImpact
 from atmpcli.analysis.inputs import ScenarioInputs
+from atmpcli.analysis.result import records
 from atmpcli.analysis.scenario_list import ScenarioList
 from atmpcli.analysis.trace import CohortTrace
 from atmpcli.analysis.variants import ScenarioAnalysis
@@ -99,10 +100,9 @@ def budget_table(result: BudgetImpact) -> Group:
     t.add_column("Year", justify="right")
     for col in ("Budget without", "Budget with", "Difference"):
         t.add_column(col, justify="right")
-    without, with_ = result.total("without"), result.total("with")
-    for y in range(result.years):
-        t.add_row(str(y + 1), compact(without[y]), compact(with_[y]), compact(with_[y] - without[y]))
-    t.add_row("Total", compact(without.sum()), compact(with_.sum()), compact(with_.sum() - without.sum()))
+    for r in records(result.by_year):
+        year = "Total" if r["year"] == "total" else str(r["year"])
+        t.add_row(year, compact(r["without"]), compact(r["with"]), compact(r["difference"]))
     p = Table(
         title="Patients starting each strategy (with the new strategies; waiting for a slot)", title_justify="left"
     )

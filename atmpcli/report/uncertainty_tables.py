@@ -80,15 +80,15 @@ def _ceac_table(summary: PSASummary, currency: str, unit: str) -> Table:
     for s in summary.strategies:
         c.add_column(s, justify="right")
     c.add_column("EVPI", justify="right")
-    if summary.population:
+    if summary.evpi_population is not None:
         c.add_column(f"EVPI x {summary.population:,.0f}", justify="right")
     for i, w in enumerate(summary.wtp):
         cells = [f"{w:,.0f}"]
         for k in range(len(summary.strategies)):
             cells.append(f"{summary.ceac[i, k]:.3f}" + (" *" if summary.optimal[i] == k else "  "))
         cells.append(money(summary.evpi[i]))
-        if summary.population:
-            cells.append(money(summary.evpi[i] * summary.population))
+        if summary.evpi_population is not None:
+            cells.append(money(summary.evpi_population[i]))
         c.add_row(*cells)
     return c
 

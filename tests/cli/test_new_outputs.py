@@ -116,3 +116,10 @@ def test_bad_output_options_fail_before_the_analysis(tmp_path):
     assert list(tmp_path.iterdir()) == []
     # a bad --sep matters only for CSV output
     assert runner.invoke(app, ["compare", "hiv_chancellor", "--sep", "ab"]).exit_code == 0
+
+
+def test_every_float_of_a_test_and_treat_comparison_is_written_as_a_number():
+    # cost_per_true_positive was once written as "np.float64(2105.263157894737)"
+    df = csv("compare", "egfr_test_and_treat").set_index("strategy")
+    assert df["cost_per_true_positive"].dtype.kind == "f"
+    assert df.loc["test_and_treat", "cost_per_true_positive"] == pytest.approx(2105.263157894737)
