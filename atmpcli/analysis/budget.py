@@ -45,7 +45,6 @@ BUDGET_COLUMNS = ["world", "year", "strategy", "patients", "waiting", "cost"]
 class BudgetImpact(Result):
     """The payer's spending by year and strategy, without and with the new strategies, and the difference."""
 
-    kind: ClassVar[str] = "budget_impact"
     sheet: ClassVar[str] = "Budget impact"
     years: int
     strategies: list[str]

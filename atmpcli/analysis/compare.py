@@ -42,7 +42,6 @@ def wtp_column(prefix: str, wtp: float) -> str:
 class Comparison(Result):
     """Costs, effects, incremental analysis and net benefit of every strategy in the base case."""
 
-    kind: ClassVar[str] = "comparison"
     sheet: ClassVar[str] = "Results"
     strategies: pd.DataFrame  # one row per strategy, in scenario order (the module docstring)
     incremental: IncrementalAnalysis

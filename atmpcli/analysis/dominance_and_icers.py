@@ -106,7 +106,6 @@ def incremental_frame(
 class IncrementalTable(Result):
     """The incremental analysis of any table of strategies (``atmpcli icers``)."""
 
-    kind: ClassVar[str] = "icers"
     sheet: ClassVar[str] = "ICERs"
     incremental: IncrementalAnalysis
     table: pd.DataFrame  # ICER_COLUMNS, by increasing cost

@@ -153,7 +153,6 @@ class OneWay(Result):
     The arrays are in the order the ranges were given; ``frame`` (ONE_WAY_COLUMNS) is sorted by swing.
     """
 
-    kind: ClassVar[str] = "one_way"
     sheet: ClassVar[str] = "DSA"
     ranges: list[Range]
     outcome: str
@@ -242,7 +241,6 @@ def one_way(
 class TwoWay(Result):
     """A two-way analysis: the outcome and the optimal strategy on a grid of two parameters' values."""
 
-    kind: ClassVar[str] = "two_way"
     sheet: ClassVar[str] = "DSA two-way"
     a: Range
     b: Range

@@ -68,7 +68,6 @@ def settings_rows(sc: DecisionModel) -> list[dict[str, Any]]:
 class ScenarioInputs(Result):
     """The parameters (main table), settings, strategies, states and subgroups of a scenario."""
 
-    kind: ClassVar[str] = "inputs"
     sheet: ClassVar[str] = "Show"
     parameters: pd.DataFrame  # PARAMETER_COLUMNS
     settings_table: pd.DataFrame  # setting, value

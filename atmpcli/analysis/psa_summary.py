@@ -51,7 +51,6 @@ def spread(x: np.ndarray) -> Spread:
 class PSASummary(Result):
     """Means, spread, CEAC, CEAF, EVPI and EVPPI of a probabilistic sensitivity analysis."""
 
-    kind: ClassVar[str] = "psa"
     sheet: ClassVar[str] = "PSA"
     psa: PSASamples
     wtp: list[float]

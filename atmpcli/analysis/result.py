@@ -9,7 +9,7 @@ tables as the main one (``compare --long``, ``shortfall --by-age``); ``document(
 Renderers (``atmpcli/report``) take a result and only format it: they never compute or reshape rows.
 Numbers are never rounded here. The columns of every result are documented in docs/output-format.md.
 
-To add an analysis: subclass :class:`Result` with :func:`result_type`, give it a ``kind`` and a
+To add an analysis: subclass :class:`Result` with :func:`result_type`, give it a
 ``sheet`` name, build its frames once (fields or ``cached_property``), return them from ``tables()``,
 and override ``body()`` when its JSON document has a documented shape of its own.
 """
@@ -122,7 +122,6 @@ def result_type(cls: type[T]) -> type[T]:
 class Result:
     """The base of every analysis result (see the module docstring)."""
 
-    kind: ClassVar[str] = "result"  # names the result in JSON and in errors
     sheet: ClassVar[str] = "Results"  # the sheet name of its main table in a workbook, the heading in .md/.html
     title: str = ""
     units: Units = Units()

@@ -15,7 +15,6 @@ LIST_COLUMNS = ["name", "title", "strategies", "illustrative", "currency", "sour
 class ScenarioList(Result):
     """One row per scenario found; ``strategies`` are ``;``-separated and ``sources`` `` | ``-separated."""
 
-    kind: ClassVar[str] = "scenarios"
     sheet: ClassVar[str] = "Scenarios"
     scenarios: pd.DataFrame  # LIST_COLUMNS
 

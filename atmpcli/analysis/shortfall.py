@@ -46,7 +46,6 @@ class Shortfall(Result):
     Tables: ``summary`` (one row of SUMMARY_COLUMNS) and ``by_age`` (``shortfall --by-age``).
     """
 
-    kind: ClassVar[str] = "shortfall"
     sheet: ClassVar[str] = "Shortfall"
 
     norms: Norms

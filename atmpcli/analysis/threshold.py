@@ -50,7 +50,6 @@ THRESHOLD_COLUMNS = [
 class ThresholdResult(Result):
     """Per willingness to pay, the value of ``parameter`` at which ``strategy`` becomes (or stops being) optimal."""
 
-    kind: ClassVar[str] = "threshold"
     sheet: ClassVar[str] = "Threshold"
     parameter: str
     strategy: str

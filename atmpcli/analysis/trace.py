@@ -62,7 +62,6 @@ def trace_by_state(trace: pd.DataFrame, strategy: str) -> pd.DataFrame:
 class CohortTrace(Result):
     """The cohort trace of a scenario's strategies (``atmpcli trace``)."""
 
-    kind: ClassVar[str] = "trace"
     sheet: ClassVar[str] = "Trace"
     trace: pd.DataFrame  # TRACE_COLUMNS
     strategies: list[str]

@@ -19,7 +19,6 @@ COLUMNS = ["variant", "description", "strategy", "cost", "effect", "status", "re
 class ScenarioAnalysis(Result):
     """One row per variant (the base case first) and strategy: cost, effect, status, ICER, where optimal."""
 
-    kind: ClassVar[str] = "variants"
     sheet: ClassVar[str] = "Variants"
     variants: pd.DataFrame  # COLUMNS + nmb_<wtp>...
     wtp: list[float]

@@ -56,7 +56,6 @@ class SurvivalFits(Result):
     """Parametric fits of survival data, per group: summary (the main table), parameters, covariance,
     predictions and the Kaplan-Meier estimate. ``units.time`` is the data's time unit."""
 
-    kind: ClassVar[str] = "survival_fits"
     sheet: ClassVar[str] = "Survival models"
     summary: pd.DataFrame
     parameters: pd.DataFrame
@@ -94,7 +93,6 @@ class SurvivalFits(Result):
 class Reconstruction(Result):
     """Patient-level data reconstructed from a digitised Kaplan-Meier curve (Guyot et al. 2012)."""
 
-    kind: ClassVar[str] = "reconstruction"
     sheet: ClassVar[str] = "Reconstructed IPD"
     ipd: pd.DataFrame  # time, event
     intervals: pd.DataFrame  # per at-risk interval: published vs reconstructed numbers
