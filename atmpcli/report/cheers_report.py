@@ -20,6 +20,7 @@ from atmpcli.analysis.dsa import OneWay
 from atmpcli.analysis.inputs import ScenarioInputs
 from atmpcli.analysis.psa_summary import PSASummary
 from atmpcli.report.markdown_html import markdown_to_html, md_table
+from atmpcli.report.number_formats import EFFECT_TEXT
 
 CHEERS_ITEMS = [
     "1. Title",
@@ -263,6 +264,31 @@ def _effect_of_uncertainty(c: ReportContents) -> list[str]:
     psa, one_way = c.psa, c.one_way
     eff: list[str] = []
     if psa is not None:
+        spread = [
+            [
+                s,
+                _num(psa.cost.mean[k]),
+                _num(psa.cost.sd[k]),
+                _num(psa.effect.mean[k], 4),
+                _num(psa.effect.sd[k], 4),
+                _num(float(psa.incremental.icer[k])),
+            ]
+            for k, s in enumerate(psa.strategies)
+        ]
+        cur = psa.units.currency
+        eff.append(
+            md_table(
+                [
+                    "Strategy",
+                    f"Mean cost ({cur})",
+                    "SD",
+                    f"Mean {EFFECT_TEXT[psa.units.effect]}",
+                    "SD",
+                    "ICER of the means",
+                ],
+                spread,
+            )
+        )
         ceac = [
             [_num(w), *(f"{psa.ceac[i, k]:.3f}" for k in range(len(psa.strategies))), _num(psa.evpi[i])]
             for i, w in enumerate(psa.wtp)
