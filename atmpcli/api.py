@@ -182,8 +182,8 @@ class Model:
         seed: int = 1,
         wtp: Sequence[float] | None = None,
         evppi: Sequence[Sequence[str]] = (),
-        population: float | None = None,
         per_sample: bool = False,
+        population: float | None = None,
     ) -> pd.DataFrame:
         """``atmpcli psa``: the tidy summary (measure, strategy, wtp, parameters, value), or with ``per_sample``
         what ``psa --per-sample`` writes (sample, cost_<strategy>..., effect_<strategy>..., the draws)."""

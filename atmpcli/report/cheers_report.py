@@ -13,14 +13,16 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from atmpcli.analysis.compare import Comparison
-from atmpcli.analysis.dsa import OneWay
-from atmpcli.analysis.inputs import ScenarioInputs
-from atmpcli.analysis.psa_summary import PSASummary
 from atmpcli.report.markdown_html import markdown_to_html, md_table
 from atmpcli.report.number_formats import EFFECT_TEXT
+
+if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
+    from atmpcli.analysis.compare import Comparison
+    from atmpcli.analysis.dsa import OneWay
+    from atmpcli.analysis.inputs import ScenarioInputs
+    from atmpcli.analysis.psa_summary import PSASummary
 
 CHEERS_ITEMS = [
     "1. Title",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.table import Table
 
 from atmpcli.analysis.compare import Comparison, wtp_column
-from atmpcli.analysis.dominance_and_icers import IncrementalTable
 from atmpcli.analysis.result import records
 from atmpcli.report.number_formats import (
     EFFECT_TEXT,
@@ -22,6 +21,9 @@ from atmpcli.report.number_formats import (
     money,
     percent,
 )
+
+if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
+    from atmpcli.analysis.dominance_and_icers import IncrementalTable
 
 
 def comparison_tables(cmp: Comparison) -> Group:

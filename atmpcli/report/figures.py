@@ -7,15 +7,17 @@ scenario), and axes carry the currency and the unit of effect.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from atmpcli.analysis.budget import BudgetImpact
-from atmpcli.analysis.compare import Comparison
-from atmpcli.analysis.dsa import OneWay
-from atmpcli.analysis.psa_summary import PSASummary
 from atmpcli.report.number_formats import currency_or_units
+
+if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
+    from atmpcli.analysis.budget import BudgetImpact
+    from atmpcli.analysis.compare import Comparison
+    from atmpcli.analysis.dsa import OneWay
+    from atmpcli.analysis.psa_summary import PSASummary
 
 EFFECT_LABEL = {"qalys": "QALYs", "life_years": "Life-years", "responders": "Responders (share)"}
 

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.table import Table
 
-from atmpcli.analysis.budget import BudgetImpact
-from atmpcli.analysis.inputs import ScenarioInputs
 from atmpcli.analysis.result import records
-from atmpcli.analysis.scenario_list import ScenarioList
-from atmpcli.analysis.trace import CohortTrace
-from atmpcli.analysis.variants import ScenarioAnalysis
 from atmpcli.report.number_formats import EFFECT_TEXT, STATUS_TEXT, amount, compact, missing, money
+
+if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
+    from atmpcli.analysis.budget import BudgetImpact
+    from atmpcli.analysis.inputs import ScenarioInputs
+    from atmpcli.analysis.scenario_list import ScenarioList
+    from atmpcli.analysis.trace import CohortTrace
+    from atmpcli.analysis.variants import ScenarioAnalysis
 
 
 def list_table(result: ScenarioList) -> Table:

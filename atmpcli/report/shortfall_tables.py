@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from atmpcli.analysis.shortfall import Shortfall
+if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
+    from atmpcli.analysis.shortfall import Shortfall
 
 
 def shortfall_tables(result: Shortfall) -> Table:

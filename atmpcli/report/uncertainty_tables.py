@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.table import Table
 
-from atmpcli.analysis.dsa import OneWay, TwoWay
-from atmpcli.analysis.psa_summary import PSASummary
-from atmpcli.analysis.threshold import ThresholdResult
 from atmpcli.report.number_formats import (
     EFFECT_TEXT,
     OUTCOME_TEXT,
@@ -22,6 +19,11 @@ from atmpcli.report.number_formats import (
     money,
     num,
 )
+
+if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
+    from atmpcli.analysis.dsa import OneWay, TwoWay
+    from atmpcli.analysis.psa_summary import PSASummary
+    from atmpcli.analysis.threshold import ThresholdResult
 
 
 def psa_tables(summary: PSASummary) -> Group:

@@ -11,13 +11,15 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from atmpcli.analysis.compare import Comparison
 from atmpcli.analysis.inputs import ScenarioInputs
 from atmpcli.analysis.result import Result, records
+
+if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
+    from atmpcli.analysis.compare import Comparison
 
 MONEY = "#,##0"
 DECIMAL = "0.0000"
