@@ -17,7 +17,6 @@ and override ``body()`` when its JSON document has a documented shape of its own
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self, TypeVar, dataclass_transform
@@ -224,7 +223,3 @@ def plain(value: Any) -> Any:
     if value is pd.NA or value is pd.NaT:
         return None
     return value
-
-
-def nan_if_none(value: float | None) -> float:
-    return math.nan if value is None else float(value)
