@@ -39,9 +39,11 @@ class Model:
         wtp: Sequence[float] | None = None,
         evppi: Sequence[Sequence[str]] = (),
         per_sample: bool = False,
+        evppi_method: str = "auto",
     ) -> Any:
         """The PSA summary (long form: measure, strategy, wtp, parameters, value), or with ``per_sample`` each
-        sample's cost and effect per strategy and its parameter draws."""
+        sample's cost and effect per strategy and its parameter draws. ``evppi_method``: auto, gam, gp or
+        splines (docs/methods.md)."""
         import pandas as pd
 
         from atmpcli.analysis.psa import run_psa
@@ -55,7 +57,11 @@ class Model:
             return pd.DataFrame(frame)
         thresholds = list(wtp) if wtp is not None else list(self.scenario.settings.wtp)
         summary = summarise_psa(
-            result, thresholds, evppi_groups=[list(g) for g in evppi], population=self.scenario.settings.population
+            result,
+            thresholds,
+            evppi_groups=[list(g) for g in evppi],
+            evppi_method=evppi_method,
+            population=self.scenario.settings.population,
         )
         return pd.DataFrame(summary.rows())
 

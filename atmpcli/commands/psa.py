@@ -86,6 +86,15 @@ def psa(
             "--evppi", metavar="P1,P2", help="EVPPI of a parameter or a comma-separated group; repeat for several."
         ),
     ] = None,
+    evppi_method: Annotated[
+        str,
+        typer.Option(
+            "--evppi-method",
+            metavar="METHOD",
+            help="EVPPI metamodel: auto (gam for up to 4 parameters, else gp), gam (penalised "
+            "tensor-product splines, REML), gp (Gaussian process, as SAVI) or splines (least squares).",
+        ),
+    ] = "auto",
     population: Annotated[
         float | None,
         typer.Option(
@@ -139,10 +148,16 @@ def psa(
     ] = None,
 ) -> None:
     """Probabilistic sensitivity analysis: means and intervals, CEAC, CEAF, EVPI and EVPPI."""
+    from atmpcli.analysis.evppi import choose_method
     from atmpcli.analysis.psa import PSAResult, run_on_draws, run_psa
     from atmpcli.analysis.psa_summary import summarise_psa
 
     groups = [[p.strip() for p in g.split(",") if p.strip()] for g in (evppi or [])]
+    for g in groups or [["x"]]:
+        try:
+            choose_method(evppi_method, len(g))
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--evppi-method") from None
     sc = None
     try:
         if results is not None:
@@ -189,7 +204,7 @@ def psa(
             header = make_header(sc, "person", wtps, seed if draws is None else None)
             title, currency, effect = sc.spec.title, sc.spec.currency, sc.settings.effect
         try:
-            summary = summarise_psa(result, wtps, evppi_groups=groups, population=population)
+            summary = summarise_psa(result, wtps, evppi_groups=groups, evppi_method=evppi_method, population=population)
         except KeyError as exc:
             raise ScenarioError(
                 [
