@@ -1,0 +1,80 @@
+"""`atmpcli evsi` and `psa --evppi-method`: the outputs people read and the errors they get."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from atmpcli.cli import app
+
+runner = CliRunner()
+STUDY = ["evsi", "sick_sicker", "--study", "normal:u_S1", "--sd", "0.2", "-n", "800", "--wtp", "120000"]
+
+
+def ok(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_evsi_csv_with_enbs_and_the_optimal_size():
+    args = [*STUDY, "--size", "25,100,400", "--population", "10000", "--cost", "200000", "--cost-per-patient", "1000"]
+    df = pd.read_csv(io.StringIO(ok(*args, "-f", "csv")))
+    assert list(df.columns) == ["measure", "size", "followup", "wtp", "value"]
+    evsi = df[df.measure == "evsi"].set_index("size")["value"]
+    assert list(evsi.index) == [25, 100, 400]
+    evppi = df[df.measure == "evppi"]["value"].iloc[0]
+    assert 0 < evsi[25] < evppi * 1.1
+    cost = df[df.measure == "study_cost"].set_index("size")["value"]
+    assert list(cost) == [225000, 300000, 600000]
+    enbs = df[df.measure == "enbs"].set_index("size")["value"]
+    assert enbs.round(6).equals((evsi * 10000 - cost).round(6))
+    assert df[df.measure == "optimal_size"]["value"].iloc[0] == enbs.idxmax()
+    assert ok(*args, "-f", "csv") == ok(*args, "-f", "csv")  # reproducible
+
+
+def test_evsi_table_and_json_at_80_columns():
+    result = runner.invoke(app, [*STUDY, "--size", "25,100"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    assert "EVSI of n observations of u_S1 (sd 0.2)" in result.stdout
+    assert "EVPPI of u_S1" in result.stdout and " ± " in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    doc = json.loads(ok(*STUDY, "--size", "25", "-f", "json"))
+    assert doc["evsi"]["study"]["design"] == "normal" and doc["evsi"]["designs"][0]["size"] == 25
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--study", "normal:u_S1"], 2, "standard deviation"),
+        (["--study", "weibull:u_S1"], 2, "unknown study design"),
+        (["--study", "survival:r_HD"], 2, "needs --followup"),
+        (["--study", "binomial:u_S1", "--size", "0,10"], 2, "positive whole"),
+        (["--study", "binomial:nothing"], 1, "--study: no draws of nothing"),
+        (["--study", "poisson:u_S1", "--cost", "10"], 1, "study costs need --population"),
+    ],
+)
+def test_evsi_errors(args, code, message):
+    result = runner.invoke(app, ["evsi", "sick_sicker", "-n", "50", "--wtp", "1", *args])
+    assert result.exit_code == code, result.stdout
+    assert message in result.stderr and result.stdout == ""
+
+
+def test_psa_evppi_methods_and_standard_errors():
+    base = ["psa", "sick_sicker", "-n", "600", "-f", "csv", "--wtp", "120000", "--evppi", "u_S1"]
+    values = {}
+    for method in ("gam", "gp", "splines"):
+        df = pd.read_csv(io.StringIO(ok(*base, "--evppi-method", method)))
+        ev = df[df.measure == "evppi"]["value"].iloc[0]
+        se = df[df.measure == "evppi_se"]["value"].iloc[0]
+        assert se > 0
+        values[method] = (ev, se)
+    # three metamodels of the same sample agree within their standard errors
+    (a, sa), (b, sb) = values["gam"], values["gp"]
+    assert abs(a - b) < 3 * (sa + sb)
+    doc = json.loads(ok(*base[:-2], "-f", "json", "--evppi", "u_S1,u_S2"))
+    assert doc["evppi"][0]["method"] == "gam" and len(doc["evppi"][0]["se"]) == 1
+    bad = runner.invoke(app, [*base, "--evppi-method", "bart"])
+    assert bad.exit_code == 2 and "unknown EVPPI method" in bad.stderr
