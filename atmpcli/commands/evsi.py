@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -22,6 +23,7 @@ from atmpcli.commands.common import (
     fail,
     load,
     non_negative,
+    note,
     thresholds,
 )
 from atmpcli.errors import AtmpError, Problem, ScenarioError
@@ -67,7 +69,7 @@ def parse_study(text: str, sd: float | None, cv: float, after: float) -> Any:
     "  atmpcli evsi MODEL --study cure:cure_fraction,rate_relapse --size 80 --followup 1:5:1"
 )
 def evsi(
-    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario file or name.")],
+    scenario: Annotated[str | None, typer.Argument(metavar="SCENARIO", help="Scenario file or name.")] = None,
     study: Annotated[
         str,
         typer.Option(
@@ -76,7 +78,16 @@ def evsi(
             help="The study and the parameters it informs: binomial:p, trial:p1,p2, normal:mean (with --sd), "
             "poisson:rate, gamma:mean (with --cv), survival:rate or cure:cure_fraction,rate (with --followup).",
         ),
-    ],
+    ] = "",
+    results: Annotated[
+        Path | None,
+        typer.Option(
+            "--results",
+            metavar="FILE.csv",
+            help="Per-sample costs, effects and parameter draws of another tool (the layouts of psa --results) "
+            "instead of a scenario.",
+        ),
+    ] = None,
     size: Annotated[
         str,
         typer.Option(
@@ -135,6 +146,10 @@ def evsi(
     """Expected value of sample information (regression method) and the expected net benefit of sampling."""
     from atmpcli.analysis.evppi import choose_method
 
+    if (scenario is None) == (results is None):
+        raise typer.BadParameter("give a SCENARIO or --results FILE.csv (not both)")
+    if not study:
+        raise typer.BadParameter("give the study, e.g. --study binomial:p_response", param_hint="--study")
     the_study = parse_study(study, sd, cv, after)
     sizes = parse_sizes(size, "--size")
     followups = parse_sizes(followup, "--followup", whole=False) if followup else None
@@ -145,7 +160,10 @@ def evsi(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--method") from None
     try:
-        result, sc = _psa(scenario, samples, seed, variant, sets, reference_case)
+        if results is not None:
+            result, sc = _external(results), None
+        else:
+            result, sc = _psa(scenario, samples, seed, variant, sets, reference_case)
         evsi_result = _analyse(
             result,
             sc,
@@ -168,11 +186,14 @@ def evsi(
         from atmpcli.report.documents import header
         from atmpcli.report.evsi import evsi_document
 
-        return evsi_document(evsi_result, header(sc, "person", evsi_result.wtp, seed))
+        head = {"results_file": str(results)} if sc is None else header(sc, "person", evsi_result.wtp, seed)
+        return evsi_document(evsi_result, head)
 
     def table() -> object:
         from atmpcli.report.evsi import evsi_tables
 
+        if sc is None:
+            return evsi_tables(evsi_result, "cost units", f"EVSI from {results}")
         return evsi_tables(evsi_result, sc.spec.currency, sc.spec.title)
 
     emit(
@@ -194,6 +215,15 @@ def _psa(scenario: str, samples: int, seed: int, variant: Any, sets: Any, refere
     return run_psa(sc, samples, seed, keep_draws=True), sc
 
 
+def _external(path: Path) -> Any:
+    from atmpcli.analysis.psa import PSAResult
+    from atmpcli.scenario.external import read_results
+
+    ext = read_results(path)
+    note(f"{path}: {len(ext.strategies)} strategies, {ext.costs.shape[0]:,} samples, layout {ext.layout}")
+    return PSAResult(ext.strategies, ext.costs, ext.effects, 0, ext.parameters, None, "results file")
+
+
 def _analyse(
     result: Any,
     sc: Any,
@@ -211,10 +241,10 @@ def _analyse(
 ) -> Any:
     from atmpcli.analysis.evsi import StudyCosts, effective_population, run_evsi
 
-    wtps = thresholds(sc.settings.wtp, wtp, grid)
+    wtps = thresholds(sc.settings.wtp if sc is not None else [], wtp, grid)
     if not wtps:
-        raise ScenarioError([Problem("give --wtp or --wtp-grid (the scenario sets no thresholds)")])
-    people = population if population is not None else sc.settings.population
+        raise ScenarioError([Problem("give --wtp or --wtp-grid (no thresholds in the scenario)")])
+    people = population if population is not None or sc is None else sc.settings.population
     fixed, per_patient, per_year = costs
     study_costs = (
         StudyCosts(fixed or 0.0, per_patient, per_year) if (fixed is not None or per_patient or per_year) else None
@@ -235,7 +265,7 @@ def _analyse(
         )
     except KeyError as exc:
         raise ScenarioError(
-            [Problem(f"--study: no draws of {exc.args[0]} (the parameters need a distribution in the scenario)")]
+            [Problem(f"--study: no draws of {exc.args[0]} (a parameter with a distribution, or a column of --results)")]
         ) from None
     except ValueError as exc:
         raise ScenarioError([Problem(f"--study: {exc}")]) from None

@@ -78,3 +78,37 @@ def test_psa_evppi_methods_and_standard_errors():
     assert doc["evppi"][0]["method"] == "gam" and len(doc["evppi"][0]["se"]) == 1
     bad = runner.invoke(app, [*base, "--evppi-method", "bart"])
     assert bad.exit_code == 2 and "unknown EVPPI method" in bad.stderr
+
+
+def test_evsi_and_comparator_on_another_tools_results(tmp_path):
+    samples = tmp_path / "psa.csv"
+    ok("psa", "sick_sicker", "-n", "800", "-f", "csv", "--wtp", "120000", "--per-sample", str(samples))
+    run = runner.invoke(
+        app,
+        [
+            "evsi",
+            "--results",
+            str(samples),
+            "--study",
+            "normal:u_S1",
+            "--sd",
+            "0.2",
+            "--size",
+            "50",
+            "--wtp",
+            "120000",
+            "-f",
+            "csv",
+        ],
+    )
+    assert run.exit_code == 0, run.stderr
+    assert "layout cost_<s>/effect_<s>" in run.stderr
+    from_file = pd.read_csv(io.StringIO(run.stdout)).query("measure == 'evsi'")["value"].item()
+    direct = (
+        pd.read_csv(io.StringIO(ok(*STUDY, "--size", "50", "-f", "csv"))).query("measure == 'evsi'")["value"].item()
+    )
+    assert from_file == pytest.approx(direct)  # the same samples, the same study data
+    psa = runner.invoke(app, ["psa", "--results", str(samples), "--wtp", "1", "--comparator", "B", "-f", "json"])
+    assert json.loads(psa.stdout)["comparator"] == "B"
+    bad = runner.invoke(app, ["psa", "--results", str(samples), "--wtp", "1", "--comparator", "C"])
+    assert bad.exit_code == 1 and "--comparator: no strategy 'C' (strategies: SoC, A, B, AB)" in bad.stderr
