@@ -117,6 +117,8 @@ def fit_metamodels(method: str, x: np.ndarray, ys: np.ndarray, smoothing: str = 
 
 def _evppi(g: np.ndarray) -> np.ndarray:
     """EVPPI per replicate from fitted incremental net benefits g (samples, strategies - 1, replicates)."""
+    if g.shape[1] == 0:  # one strategy: nothing to choose
+        return np.zeros(g.shape[2])
     best = np.maximum(g.max(axis=1), 0.0).mean(axis=0)  # the first strategy has g = 0
     current = np.maximum(g.mean(axis=0).max(axis=0), 0.0)
     return best - current

@@ -57,19 +57,7 @@ DISTRIBUTIONS = (
 class DistributionSpec(Strict):
     """A parameter's uncertainty. Which keys apply depends on ``type`` (docs/scenario-format.md)."""
 
-    type: Literal[
-        "fixed",
-        "normal",
-        "truncnormal",
-        "lognormal",
-        "gamma",
-        "beta",
-        "uniform",
-        "triangular",
-        "pert",
-        "binomial",
-        "poisson",
-    ]
+    type: Literal[DISTRIBUTIONS]  # type: ignore[valid-type] - the tuple's names
     mean: Expr | None = None
     se: Expr | None = None
     sd: Expr | None = None
