@@ -110,14 +110,30 @@ def test_survival_study_matches_the_conjugate_exponential_update():
     assert r.evsi[1, 0] > r.evsi[0, 0]  # longer follow-up, more events, more information
 
 
-def test_cure_study_gains_information_with_follow_up():
+def test_cure_study_matches_nested_monte_carlo():
+    # cure fraction ~ Beta(40, 60), rate among the uncured ~ Gamma(50, 100) a year; INB = 10 cure - 0.5 rate
+    # - 3.75 (mean 0). The reference is the nested (two-level) Monte Carlo EVSI: 3,000 simulated studies,
+    # each with its exact posterior mean by importance weights on 15,000 prior draws and the likelihood
+    # [(1 - pi) rate]^d exp(-rate S) [pi + (1 - pi) exp(-rate t)]^(n - d) (d events, S their total time).
     rng = np.random.default_rng(17)
-    cure = rng.beta(40, 60, 8000)  # a cure fraction near 0.4
-    lam = rng.gamma(50, 1 / 100, 8000)  # event rate 0.5 a year among the uncured
-    effect = 10 * cure - 0.5 * lam
-    res = psa(effect, np.full_like(effect, 3.75), cure=cure, lam=lam)
-    r = run_evsi(res, Study("cure", ("cure", "lam")), [100], [1.0], followups=[0.5, 2.0, 8.0])
-    assert r.evsi[0, 0] < r.evsi[1, 0] < r.evsi[2, 0] <= r.evppi[0] + 3 * r.evppi_se[0]
+    cure, lam = rng.beta(40, 60, 10_000), rng.gamma(50, 1 / 100, 10_000)
+    res = psa(10 * cure - 0.5 * lam, np.full_like(cure, 3.75), cure=cure, lam=lam)
+    study = Study("cure", ("cure", "lam"))
+    r = run_evsi(res, study, [100], [1.0], followups=[1.0, 4.0], se=False)
+    big = np.random.default_rng(99)
+    qc, ql = big.beta(40, 60, 15_000), big.gamma(50, 1 / 100, 15_000)
+    for j, t in enumerate((1.0, 4.0)):
+        data = study.simulate({"cure": big.beta(40, 60, 3000), "lam": big.gamma(50, 1 / 100, 3000)}, 100, t, big)
+        post = np.empty(len(data))
+        for s in range(0, len(data), 500):
+            d, exposure = data[s : s + 500, :1], data[s : s + 500, 1:]
+            at_event = exposure - (100 - d) * t
+            loglik = d * np.log((1 - qc) * ql) - ql * at_event + (100 - d) * np.log(qc + (1 - qc) * np.exp(-ql * t))
+            w = np.exp(loglik - loglik.max(axis=1, keepdims=True))
+            post[s : s + 500] = (w * (10 * qc - 0.5 * ql - 3.75)).sum(axis=1) / w.sum(axis=1)
+        nested = np.maximum(post, 0).mean() - max((10 * qc - 0.5 * ql - 3.75).mean(), 0)
+        assert r.evsi[j, 0] == pytest.approx(nested, rel=0.08), t
+    assert r.evsi[0, 0] < r.evsi[1, 0] < r.evppi[0]  # more follow-up, more information, never above EVPPI
 
 
 def test_study_data_have_the_designs_distribution():
