@@ -154,16 +154,18 @@ def psa(
     ] = None,
 ) -> None:
     """Probabilistic sensitivity analysis: means and intervals, CEAC, CEAF, EVPI and EVPPI."""
-    from atmpcli.analysis.evppi import choose_method
+    from atmpcli.analysis.evppi import METHODS, choose_method
     from atmpcli.analysis.psa import PSAResult, run_on_draws, run_psa
     from atmpcli.analysis.psa_summary import summarise_psa
 
     groups = [[p.strip() for p in g.split(",") if p.strip()] for g in (evppi or [])]
-    for g in groups or [["x"]]:
-        try:
+    try:
+        if evppi_method not in METHODS:
+            raise ValueError(f"unknown EVPPI method {evppi_method!r}; expected one of {', '.join(METHODS)}")
+        for g in groups:
             choose_method(evppi_method, len(g))
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--evppi-method") from None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--evppi-method") from None
     sc = None
     try:
         if results is not None:

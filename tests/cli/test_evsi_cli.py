@@ -112,3 +112,12 @@ def test_evsi_and_comparator_on_another_tools_results(tmp_path):
     assert json.loads(psa.stdout)["comparator"] == "B"
     bad = runner.invoke(app, ["psa", "--results", str(samples), "--wtp", "1", "--comparator", "C"])
     assert bad.exit_code == 1 and "--comparator: no strategy 'C' (strategies: SoC, A, B, AB)" in bad.stderr
+
+
+def test_api_returns_what_the_cli_writes():
+    import atmpcli
+
+    frame = atmpcli.load("sick_sicker").evsi("normal:u_S1", [25, 100], [120000], samples=800, sd=0.2)
+    cli = pd.read_csv(io.StringIO(ok(*STUDY, "--size", "25,100", "-f", "csv")))
+    assert list(frame.columns) == list(cli.columns)
+    assert frame["value"].to_numpy() == pytest.approx(cli["value"].to_numpy())
