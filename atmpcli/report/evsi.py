@@ -25,11 +25,11 @@ def evsi_tables(r: EVSIResult, currency: str, title: str) -> Group:
     parts: list[Any] = [head]
     enbs, best = r.enbs, r.optimal()
     for i, w in enumerate(r.wtp):
-        t = Table(
-            title=f"WTP {w:,.0f} {currency}: EVPI {money(r.evpi[i])}, EVPPI of {', '.join(r.study.parameters)} "
-            f"{_pm(r.evppi[i], r.evppi_se[i])} per person",
-            title_justify="left",
+        parts.append(
+            f"WTP {w:,.0f} {currency}: EVPI {money(r.evpi[i])}, EVPPI of {', '.join(r.study.parameters)} "
+            f"{_pm(r.evppi[i], r.evppi_se[i])} per person"
         )
+        t = Table()
         t.add_column("n", justify="right")
         if follow:
             t.add_column("Follow-up", justify="right")
