@@ -5,6 +5,7 @@
 >>> model.compare()                                      # one row per strategy (docs/output-format.md)
 >>> model.psa(samples=1000, seed=1, wtp=[50_000, 100_000])
 >>> model.dsa(strategy="B", wtp=100_000)
+>>> model.evsi("normal:u_S1", sizes=[50, 100], wtp=[120_000], sd=0.2)
 >>> atmpcli.load("hiv_chancellor", sets={"c_zidovudine": 2000}).compare()
 """
 
@@ -39,9 +40,11 @@ class Model:
         wtp: Sequence[float] | None = None,
         evppi: Sequence[Sequence[str]] = (),
         per_sample: bool = False,
+        evppi_method: str = "auto",
     ) -> Any:
         """The PSA summary (long form: measure, strategy, wtp, parameters, value), or with ``per_sample`` each
-        sample's cost and effect per strategy and its parameter draws."""
+        sample's cost and effect per strategy and its parameter draws. ``evppi_method``: auto, gam, gp or
+        splines (docs/methods.md)."""
         import pandas as pd
 
         from atmpcli.analysis.psa import run_psa
@@ -55,9 +58,52 @@ class Model:
             return pd.DataFrame(frame)
         thresholds = list(wtp) if wtp is not None else list(self.scenario.settings.wtp)
         summary = summarise_psa(
-            result, thresholds, evppi_groups=[list(g) for g in evppi], population=self.scenario.settings.population
+            result,
+            thresholds,
+            evppi_groups=[list(g) for g in evppi],
+            evppi_method=evppi_method,
+            population=self.scenario.settings.population,
         )
         return pd.DataFrame(summary.rows())
+
+    def evsi(
+        self,
+        study: str,
+        sizes: Sequence[int],
+        wtp: Sequence[float] | None = None,
+        *,
+        samples: int = 5000,
+        seed: int = 1,
+        followups: Sequence[float] | None = None,
+        sd: float | None = None,
+        cv: float = 1.0,
+        after: float = 0.0,
+        population: float | None = None,
+        study_costs: tuple[float, float, float] | None = None,
+    ) -> Any:
+        """EVSI of a study ``"KIND:PARAM[,PARAM]"`` as ``atmpcli evsi`` writes it (measure, size, followup,
+        wtp, value); ``study_costs`` = (fixed, per patient, per patient-year) gives the ENBS."""
+        import pandas as pd
+
+        from atmpcli.analysis.evsi import StudyCosts, run_evsi
+        from atmpcli.analysis.psa import run_psa
+        from atmpcli.analysis.studies import Study
+
+        kind, _, params = study.partition(":")
+        the_study = Study(kind, tuple(p.strip() for p in params.split(",") if p.strip()), sd=sd, cv=cv, after=after)
+        result = run_psa(self.scenario, samples, seed, keep_draws=True)
+        people = population if population is not None else self.scenario.settings.population
+        r = run_evsi(
+            result,
+            the_study,
+            list(sizes),
+            list(wtp) if wtp is not None else list(self.scenario.settings.wtp),
+            followups=followups,
+            population=people,
+            costs=StudyCosts(*study_costs) if study_costs and people is not None else None,
+            seed=seed,
+        )
+        return pd.DataFrame(r.rows())
 
     def dsa(
         self,

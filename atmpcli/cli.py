@@ -7,7 +7,15 @@ import sys
 
 import typer
 
-from atmpcli.commands import basic, psa, sensitivity, shortfall, survival, workflow  # noqa: F401 - importing registers the commands
+from atmpcli.commands import (  # noqa: F401 - importing registers the commands
+    basic,
+    evsi,
+    psa,
+    sensitivity,
+    shortfall,
+    survival,
+    workflow,
+)
 from atmpcli.commands.common import app
 
 __all__ = ["app", "main"]

@@ -40,6 +40,12 @@ def cases(quick: bool) -> list[tuple[str, list[str], list[str] | None, str]]:
                     target,
                 )
             )
+    ss = [ATMPCLI, "psa", "sick_sicker", "-n", "10000", "-f", "csv", "--wtp", "120000"]
+    for method, group in (("gam", "u_S1"), ("gam", "u_S1,u_trtA"), ("gp", "u_S1,u_trtA")):
+        label = f"PSA Sick-Sicker 10,000 + EVPPI {method} {group}"
+        out.append((label, [*ss, "--evppi", group, "--evppi-method", method], None, ""))
+    evsi = [ATMPCLI, "evsi", "sick_sicker", "--study", "normal:u_S1", "--sd", "0.2", "-n", "5000"]
+    out.append(("EVSI Sick-Sicker 5,000, 5 sizes", [*evsi, "--wtp", "120000", "-f", "csv"], None, ""))
     if not quick:
         out.append(
             (

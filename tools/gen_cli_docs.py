@@ -23,6 +23,7 @@ COMMANDS = [
     "init",
     "report",
     "psa",
+    "evsi",
     "dsa",
     "threshold",
     "variants",

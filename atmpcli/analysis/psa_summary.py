@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from atmpcli.analysis import voi
+from atmpcli.analysis.evppi import EVPPIResult, evppi
 from atmpcli.analysis.icer import IncrementalAnalysis, incremental_analysis
 from atmpcli.analysis.psa import PSAResult
 
@@ -31,7 +32,7 @@ class PSASummary:
     optimal: np.ndarray  # (wtp,) index of the strategy with the highest expected NMB
     evpi: np.ndarray  # (wtp,) per person
     population: float | None
-    evppi: list[voi.EVPPIResult] = field(default_factory=list)
+    evppi: list[EVPPIResult] = field(default_factory=list)
 
     @property
     def strategies(self) -> list[str]:
@@ -68,6 +69,7 @@ class PSASummary:
             for e in self.evppi:
                 key = "+".join(e.parameters)
                 add("evppi", e.evppi[i], "", w, key)
+                add("evppi_se", e.se[i], "", w, key)
                 if self.population:
                     add("evppi_population", e.evppi[i] * self.population, "", w, key)
         for e in self.evppi:
@@ -84,6 +86,7 @@ def summarise_psa(
     wtp: Sequence[float],
     *,
     evppi_groups: Sequence[Sequence[str]] = (),
+    evppi_method: str = "auto",
     population: float | None = None,
 ) -> PSASummary:
     c, e = result.costs, result.effects
@@ -96,7 +99,7 @@ def summarise_psa(
         if missing:
             raise KeyError(", ".join(missing))
         x = np.column_stack([result.draws[p] for p in group])
-        groups.append(voi.evppi(c, e, thresholds, x, group))
+        groups.append(evppi(c, e, thresholds, x, group, method=evppi_method))
     return PSASummary(
         result=result,
         wtp=thresholds,

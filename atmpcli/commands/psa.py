@@ -24,6 +24,7 @@ from atmpcli.commands.common import (
     fail,
     load,
     non_negative,
+    note,
     plot,
     plots,
     thresholds,
@@ -85,6 +86,15 @@ def psa(
             "--evppi", metavar="P1,P2", help="EVPPI of a parameter or a comma-separated group; repeat for several."
         ),
     ] = None,
+    evppi_method: Annotated[
+        str,
+        typer.Option(
+            "--evppi-method",
+            metavar="METHOD",
+            help="EVPPI metamodel: auto (gam for up to 4 parameters, else gp), gam (penalised "
+            "tensor-product splines, REML), gp (Gaussian process, as SAVI) or splines (least squares).",
+        ),
+    ] = "auto",
     population: Annotated[
         float | None,
         typer.Option(
@@ -106,9 +116,14 @@ def psa(
         typer.Option(
             "--results",
             metavar="FILE.csv",
-            help="Analyse per-sample results of another tool (columns cost_<strategy>, "
-            "effect_<strategy>); no scenario needed.",
+            help="Analyse per-sample results of another tool (atmpcli, dampack, heemod, BCEA or voi "
+            "layouts: cost_<s>/effect_<s>, <s>_cost/<s>_eff, c_<s>/e_<s>, or long strategy,cost,effect); "
+            "its other numeric columns are parameters for --evppi. No scenario needed.",
         ),
+    ] = None,
+    comparator: Annotated[
+        str | None,
+        typer.Option("--comparator", metavar="STRATEGY", help="The strategy increments are measured against."),
     ] = None,
     per_sample: Annotated[
         Path | None,
@@ -138,10 +153,18 @@ def psa(
     ] = None,
 ) -> None:
     """Probabilistic sensitivity analysis: means and intervals, CEAC, CEAF, EVPI and EVPPI."""
+    from atmpcli.analysis.evppi import METHODS, choose_method
     from atmpcli.analysis.psa import PSAResult, run_on_draws, run_psa
     from atmpcli.analysis.psa_summary import summarise_psa
 
     groups = [[p.strip() for p in g.split(",") if p.strip()] for g in (evppi or [])]
+    try:
+        if evppi_method not in METHODS:
+            raise ValueError(f"unknown EVPPI method {evppi_method!r}; expected one of {', '.join(METHODS)}")
+        for g in groups:
+            choose_method(evppi_method, len(g))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--evppi-method") from None
     sc = None
     try:
         if results is not None:
@@ -149,8 +172,14 @@ def psa(
                 raise typer.BadParameter("--results analyses a file on its own: give no scenario and no --draws")
             from atmpcli.scenario.external import read_results
 
-            names, costs, effects = read_results(results)
-            result = PSAResult(names, costs, effects, 0, {}, None, "results file")
+            ext = read_results(results)
+            note(
+                f"{results}: {len(ext.strategies)} strategies ({', '.join(ext.strategies)}), "
+                f"{ext.costs.shape[0]:,} samples, layout {ext.layout}"
+                + (f"; parameters: {', '.join(ext.parameters)}" if ext.parameters else "")
+                + (f"; ignored columns: {', '.join(ext.ignored)}" if ext.ignored else "")
+            )
+            result = PSAResult(ext.strategies, ext.costs, ext.effects, 0, ext.parameters, None, "results file")
             wtps = thresholds([], wtp, wtp_grid)
             if not wtps:
                 raise typer.BadParameter("give --wtp or --wtp-grid when analysing a results file")
@@ -166,9 +195,12 @@ def psa(
             keep = bool(groups) or per_sample is not None
             with _Bar("sampling") as bar:
                 if draws is not None:
-                    from atmpcli.scenario.external import read_numeric_csv
+                    from atmpcli.scenario.external import read_draws
 
-                    result = run_on_draws(sc, read_numeric_csv(draws), progress=bar)
+                    table, ignored = read_draws(draws, set(sc.parameters))
+                    if ignored:
+                        note(f"{draws}: ignoring columns that are not parameters of the scenario: {', '.join(ignored)}")
+                    result = run_on_draws(sc, table, progress=bar)
                 elif scheduler is not None:
                     from atmpcli.analysis.distributed import run_psa_distributed
 
@@ -178,8 +210,14 @@ def psa(
             population = population if population is not None else sc.settings.population
             header = make_header(sc, "person", wtps, seed if draws is None else None)
             title, currency, effect = sc.spec.title, sc.spec.currency, sc.settings.effect
+        if comparator is not None:
+            if comparator not in result.strategies:
+                raise ScenarioError(
+                    [Problem(f"--comparator: no strategy '{comparator}' (strategies: {', '.join(result.strategies)})")]
+                )
+            result.comparator = result.strategies.index(comparator)
         try:
-            summary = summarise_psa(result, wtps, evppi_groups=groups, population=population)
+            summary = summarise_psa(result, wtps, evppi_groups=groups, evppi_method=evppi_method, population=population)
         except KeyError as exc:
             raise ScenarioError(
                 [

@@ -94,6 +94,9 @@ def psa_document(summary: PSASummary, header: dict[str, Any]) -> dict[str, Any]:
         {
             "parameters": e.parameters,
             "evppi": [float(x) for x in e.evppi],
+            "se": [float(x) for x in e.se],
+            "method": e.method,
+            "samples": e.samples,
             "basis_size": e.basis_size,
             "r2_cost": [float(x) for x in e.r2_cost],
             "r2_effect": [float(x) for x in e.r2_effect],

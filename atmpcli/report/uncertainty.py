@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.console import Group
@@ -59,7 +60,8 @@ def psa_tables(summary: PSASummary, currency: str, effect: str, title: str) -> G
         v = Table(
             title=f"EVPPI ({currency} per person)",
             title_justify="left",
-            caption="Regression metamodel (docs/methods.md); its R² per strategy is in the CSV/JSON output.",
+            caption=f"Regression metamodel ({', '.join(sorted({e.method for e in summary.evppi}))}; docs/methods.md), "
+            "± its standard error; the R² per strategy is in the CSV/JSON output.",
             caption_justify="left",
         )
         v.add_column(f"WTP ({currency}/{unit})", justify="right")
@@ -67,9 +69,13 @@ def psa_tables(summary: PSASummary, currency: str, effect: str, title: str) -> G
             v.add_column(", ".join(e.parameters), justify="right", overflow="fold")
         v.add_column("EVPI", justify="right")
         for i, w in enumerate(summary.wtp):
-            v.add_row(f"{w:,.0f}", *(money(e.evppi[i]) for e in summary.evppi), money(summary.evpi[i]))
+            v.add_row(f"{w:,.0f}", *(_with_se(e.evppi[i], e.se[i]) for e in summary.evppi), money(summary.evpi[i]))
         parts.append(v)
     return Group(*parts)
+
+
+def _with_se(value: float, se: float) -> str:
+    return money(value) if math.isnan(se) else f"{money(value)} ± {money(se)}"
 
 
 def num(x: float) -> str:

@@ -40,13 +40,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-DISTRIBUTIONS = ("fixed", "normal", "truncnormal", "lognormal", "gamma", "beta", "uniform", "triangular", "pert")
+DISTRIBUTIONS = (
+    "fixed",
+    "normal",
+    "truncnormal",
+    "lognormal",
+    "gamma",
+    "beta",
+    "uniform",
+    "triangular",
+    "pert",
+    "binomial",
+    "poisson",
+)
 
 
 class DistributionSpec(Strict):
     """A parameter's uncertainty. Which keys apply depends on ``type`` (docs/scenario-format.md)."""
 
-    type: Literal["fixed", "normal", "truncnormal", "lognormal", "gamma", "beta", "uniform", "triangular", "pert"]
+    type: Literal[DISTRIBUTIONS]  # type: ignore[valid-type] - the tuple's names
     mean: Expr | None = None
     se: Expr | None = None
     sd: Expr | None = None
@@ -64,6 +76,8 @@ class DistributionSpec(Strict):
     mode: Expr | None = None
     lower: Expr | None = None  # truncation bounds of truncnormal
     upper: Expr | None = None
+    prob: Expr | None = None  # binomial: a proportion of `size` trials (heemod's binomial(prob, size))
+    size: Expr | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> DistributionSpec:
@@ -90,8 +104,11 @@ _FORMS: dict[str, list[tuple[str, ...]]] = {
     "uniform": [("min", "max")],
     "triangular": [("min", "mode", "max"), ("min", "max")],
     "pert": [("min", "mode", "max"), ("min", "max")],
+    "binomial": [("size",)],
+    "poisson": [()],
 }
-_OPTIONAL = {k: {"mean"} for k in ("normal", "truncnormal", "lognormal", "gamma", "beta")}
+_OPTIONAL = {k: {"mean"} for k in ("normal", "truncnormal", "lognormal", "gamma", "beta", "poisson")}
+_OPTIONAL["binomial"] = {"prob"}
 
 
 class ParameterSpec(Strict):
