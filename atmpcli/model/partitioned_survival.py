@@ -57,29 +57,32 @@ def run_partitioned(
     n, S = model.n_cycles, params.samples
     strategy = params.strategy_name
     _check_start(model, start, strategy)
-    trace = np.zeros((S, n + 1, len(model.states)))
+    # occupancy as (S, states, n + 1): each state's time points contiguous, for fast weighted sums;
+    # the trace handed on is its (S, n + 1, states) view
+    occupancy = np.zeros((S, len(model.states), n + 1))
     for i, st in enumerate(model.states):
         if not st.alive:
-            trace[:, :, i] += start[:, i, None]
+            occupancy[:, i, :] = start[:, i, None]
     summary = SurvivalSummary({}, {}, {}, {}, {}, None, n + 1)
     for part in model.partitions:
         curves = ({"pfs": part.pfs[strategy]} if part.pfs else {}) | {"os": part.os[strategy]}
         survival = {role: _survival(surv, name, params, n, part.origin) for role, name in curves.items()}
         weight = start[:, part.entry, None]
+        everyone = bool(np.all(weight == 1.0))  # no tree in front: skip the products
         if "pfs" in survival:
-            occupancy = partition(*np.broadcast_arrays(survival["pfs"], survival["os"]))
-            summary.pfs_above_os[part.name] = np.broadcast_to(occupancy.pfs_above_os, (S,))
-            pf, progressed, dead = part.states
-            trace[:, :, pf] += weight * occupancy.progression_free
-            trace[:, :, progressed] += weight * occupancy.progressed
+            split = partition(*np.broadcast_arrays(survival["pfs"], survival["os"]))
+            summary.pfs_above_os[part.name] = np.broadcast_to(split.pfs_above_os, (S,))
+            occupancy[:, part.states[0], :] += split.progression_free if everyone else weight * split.progression_free
+            occupancy[:, part.states[1], :] += split.progressed if everyone else weight * split.progressed
         else:
-            dead = part.states[1]
-            trace[:, :, part.entry] += weight * survival["os"]
-        trace[:, :, dead] += weight * (1 - survival["os"])
+            occupancy[:, part.entry, :] += survival["os"] if everyone else weight * survival["os"]
+        occupancy[:, part.states[-1], :] += weight * (1 - survival["os"])
         for role, name in curves.items():
             summary.roles[name] = (part.name, role)
     _checks(surv, params, summary, n)
-    return trace, _add_rewards(model, params, trace, totals), summary
+    used = {i for p in model.partitions for i in p.states} | {i for i, st in enumerate(model.states) if not st.alive}
+    cost_points = _add_rewards(model, params, {i: occupancy[:, i, :] for i in sorted(used)}, totals)
+    return occupancy.transpose(0, 2, 1), cost_points, summary
 
 
 def _survival(surv: SurvivalModel, name: str, params: Parameters, n: int, origin: Origin) -> np.ndarray:
@@ -128,49 +131,95 @@ def _checks(surv: SurvivalModel, params: Parameters, summary: SurvivalSummary, n
         summary.first_above[name] = np.where(above.any(axis=1), np.argmax(above, axis=1), -1)
 
 
-def _add_rewards(model: DecisionModel, params: Parameters, trace: np.ndarray, totals: Any) -> np.ndarray:
-    """State costs, utilities and life-years of the trace and one-off payoffs at death, weighted and discounted."""
+def _add_rewards(model: DecisionModel, params: Parameters, occupancy: dict[int, np.ndarray], totals: Any) -> np.ndarray:
+    """State costs, utilities and life-years and one-off payoffs at death, weighted and discounted.
+
+    Values that are constant in time multiply the state's weighted occupancy (one product per state and
+    weight) rather than the occupancy at every time point. Returns the undiscounted cost per time point.
+    """
     settings, n, S = model.settings, model.n_cycles, params.samples
     dt = settings.cycle_length
     scale = dt if settings.state_values_per == "year" else 1.0
+    method, timing = settings.method, settings.discount_timing
+    weights = np.column_stack(
+        [
+            reward_weights(method, n, rate, dt, timing)
+            for rate in (settings.discount.costs, settings.discount.effects, 0.0)
+        ]
+    )  # (n + 1, 3): costs, effects, undiscounted
     point = params.context("point")
-    costs: dict[str, np.ndarray] = {}
-    utility = np.zeros((S, n + 1))
-    for i, st in enumerate(model.states):
-        share = trace[:, :, i]
+    cost_points = np.zeros((S, n + 1))
+    for i, share in occupancy.items():
+        st = model.states[i]
+        weighted = share @ weights  # (S, 3)
+        per_point = 0.0
         for comp, e in st.costs.items():
-            costs[comp] = costs.get(comp, 0.0) + share * params.value(e, point)[:, :, 0] * scale
+            value = params.value(e, point)[:, :, 0] * scale
+            _add(totals.costs, totals.costs_u, comp, share, value, weighted, weights, (0, 2))
+            per_point = per_point + value
+        if st.costs:
+            cost_points += share * per_point
         if st.utility is not None:
-            utility = utility + share * params.value(st.utility, point)[:, :, 0] * scale
-    alive = [i for i, st in enumerate(model.states) if st.alive]
-    life_years = trace[:, :, alive].sum(axis=2) * dt
-    cycle = params.context("cycle")
+            value = params.value(st.utility, point)[:, :, 0] * scale
+            totals.qalys += _weighted(share, value, weighted, weights, 1)
+            totals.qalys_u += _weighted(share, value, weighted, weights, 2)
+        if st.alive:
+            totals.ly += weighted[:, 1] * dt
+            totals.ly_u += weighted[:, 2] * dt
+    cost_points += _add_flows(model, params, occupancy, totals, weights)
+    cost_points *= weights[:, 2]  # the counting convention's weights, undiscounted
+    return cost_points
+
+
+def _add_flows(
+    model: DecisionModel, params: Parameters, occupancy: dict[int, np.ndarray], totals: Any, weights: np.ndarray
+) -> np.ndarray:
+    """One-off payoffs on the flow into dead states (the increase of their share in each cycle); returns their
+    undiscounted cost per time point before the counting weights."""
+    n, S = model.n_cycles, params.samples
+    cost_points = np.zeros((S, n + 1))
+    cycle = params.context("cycle") if model.transition_rewards else {}
     for reward in model.transition_rewards:
-        targets = sorted(reward.targets)
         flow = np.zeros((S, n + 1))
-        flow[:, 1:] = np.diff(trace[:, :, targets].sum(axis=2), axis=1)
+        for j in reward.targets:
+            if j in occupancy:
+                flow[:, 1:] += np.diff(occupancy[j], axis=1)
         pay = reward.payoff
         for comp, e in pay.costs.items():
-            costs[comp] = costs.get(comp, 0.0) + flow * _per_cycle(params.value(e, cycle), n)
+            r = flow * _per_cycle(params.value(e, cycle), n)
+            totals.costs[comp] += r @ weights[:, 0]
+            totals.costs_u[comp] += r @ weights[:, 2]
+            cost_points += r
         if pay.qalys is not None:
-            utility = utility + flow * _per_cycle(params.value(pay.qalys, cycle), n)
+            r = flow * _per_cycle(params.value(pay.qalys, cycle), n)
+            totals.qalys += r @ weights[:, 1]
+            totals.qalys_u += r @ weights[:, 2]
         if pay.life_years is not None:
-            life_years = life_years + flow * _per_cycle(params.value(pay.life_years, cycle), n)
-    method, timing = settings.method, settings.discount_timing
-    w_cost = reward_weights(method, n, settings.discount.costs, dt, timing)
-    w_eff = reward_weights(method, n, settings.discount.effects, dt, timing)
-    w_none = reward_weights(method, n, 0.0, dt, timing)
-    cost_points = np.zeros((S, n + 1))
-    for comp, r in costs.items():
-        r = np.broadcast_to(r, (S, n + 1))
-        totals.costs[comp] += r @ w_cost
-        totals.costs_u[comp] += r @ w_none
-        cost_points = cost_points + r * w_none
-    totals.qalys += utility @ w_eff
-    totals.qalys_u += utility @ w_none
-    totals.ly += life_years @ w_eff
-    totals.ly_u += life_years @ w_none
+            r = flow * _per_cycle(params.value(pay.life_years, cycle), n)
+            totals.ly += r @ weights[:, 1]
+            totals.ly_u += r @ weights[:, 2]
     return cost_points
+
+
+def _weighted(share: np.ndarray, value: np.ndarray, weighted: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """sum_t share_t value_t weight_t per sample: from the weighted share when the value is constant in time."""
+    if value.shape[1] == 1:
+        return value[:, 0] * weighted[:, k]
+    return (share * value) @ weights[:, k]
+
+
+def _add(
+    discounted: dict,
+    undiscounted: dict,
+    comp: str,
+    share: np.ndarray,
+    value: np.ndarray,
+    weighted: np.ndarray,
+    weights: np.ndarray,
+    ks: tuple[int, int],
+) -> None:
+    discounted[comp] += _weighted(share, value, weighted, weights, ks[0])
+    undiscounted[comp] += _weighted(share, value, weighted, weights, ks[1])
 
 
 def _per_cycle(value: np.ndarray, n: int) -> np.ndarray:
