@@ -402,7 +402,8 @@ def to_natural(transform: str, value: np.ndarray) -> np.ndarray:
     """Estimation scale -> natural scale."""
     value = np.asarray(value, dtype=float)
     if transform == "log":
-        return np.exp(value)
+        with np.errstate(over="ignore"):  # a fit that ran off is reported by its status, not a warning
+            return np.exp(value)
     if transform == "logit":
         return special.expit(value)
     return value
