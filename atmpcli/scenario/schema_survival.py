@@ -89,6 +89,8 @@ class CurveSpec(_Strict):
             raise ValueError(f"a curve needs one of family, fit or reference (got {given})")
         if self.family is None and (self.parameters or self.covariance or self.knots or self.cure):
             raise ValueError("parameters, knots, cure and covariance go with family")
+        if self.reference is not None and self.relative:
+            raise ValueError("relative goes with family or fit (a reference curve takes its reference's hazard)")
         if self.reference is None and (self.hazard_ratio or self.acceleration_factor or self.waning):
             raise ValueError("hazard_ratio, acceleration_factor and waning go with reference")
         if self.hazard_ratio is not None and self.acceleration_factor is not None:
