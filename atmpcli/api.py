@@ -29,9 +29,24 @@ class Model:
         return [s.name for s in self.scenario.strategies]
 
     def compare(self, wtp: Sequence[float] | None = None, per: str = "person") -> Any:
+        """The comparison's rows; the reviewer's survival warnings (as on the CLI's stderr) as Python warnings."""
+        import warnings
+
         from atmpcli.analysis.compare import compare
 
-        return compare(self.scenario, wtp=wtp, per=per).to_frame()
+        result = compare(self.scenario, wtp=wtp, per=per)
+        for w in result.warnings:
+            warnings.warn(w, stacklevel=2)
+        return result.to_frame()
+
+    def survival_checks(self) -> Any:
+        """Survival at 5/10/20 years against the general population, per strategy and curve (compare's JSON)."""
+        import pandas as pd
+
+        from atmpcli.analysis.compare import compare
+        from atmpcli.analysis.survival_checks import SURVIVAL_CHECK_COLUMNS
+
+        return pd.DataFrame(compare(self.scenario).survival, columns=SURVIVAL_CHECK_COLUMNS)
 
     def psa(
         self,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from atmpcli.analysis.icer import IncrementalAnalysis, incremental_analysis
+from atmpcli.analysis.survival_checks import survival_checks
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate
 from atmpcli.model.outcomes import StrategyOutcome
@@ -31,6 +32,8 @@ class Comparison:
     per: str  # "person" or "cohort"
     columns: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    survival: list[dict[str, Any]] = field(default_factory=list)  # curves against the general population
+    warnings: list[str] = field(default_factory=list)  # located lines: PFS above OS, curves above the population
 
     @property
     def effect_name(self) -> str:
@@ -223,4 +226,5 @@ def comparison_from_outcomes(
             row[wtp_column("nmb", w)] = w * effects[k] - costs[k]
             row[wtp_column("nhb", w)] = effects[k] - costs[k] / w
         rows.append(row)
-    return Comparison(scenario, outcomes, inc, thresholds, per, columns, rows)
+    checks = survival_checks(scenario, outcomes)
+    return Comparison(scenario, outcomes, inc, thresholds, per, columns, rows, checks.rows, checks.warnings)

@@ -57,6 +57,8 @@ def compare(
         result = run_compare(load(scenario, variant, sets, reference_case), wtp=wtp, per=per.value)
     except AtmpError as exc:
         raise fail(exc) from None
+    for w in result.warnings:
+        note(f"warning: {w}")
 
     def document() -> dict:
         from atmpcli.report.documents import comparison_document

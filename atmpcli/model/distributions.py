@@ -21,7 +21,8 @@ class Distribution:
     """Canonical forms: normal(mean, sd), truncnormal(mean, sd, lower, upper), lognormal(meanlog, sdlog),
     gamma(shape, scale), beta(alpha, beta), uniform(min, max), triangular(min, mode, max),
     pert(min, mode, max), binomial(prob, size) (the proportion of successes, as heemod's binomial),
-    poisson(mean) (a count), fixed(value)."""
+    poisson(mean) (a count), fixed(value), logitnormal(mu, sigma) (expit of a normal: a cure fraction drawn
+    on flexsurvcure's estimation scale)."""
 
     kind: str
     params: tuple[float, ...]
@@ -45,6 +46,9 @@ class Distribution:
             return (p[0] + 4 * p[1] + p[2]) / 6
         if k in ("binomial", "poisson"):
             return p[0]
+        if k == "logitnormal":  # no closed form: Gauss-Hermite quadrature of expit(mu + sigma z)
+            z, w = np.polynomial.hermite_e.hermegauss(40)
+            return float(np.sum(w * _expit(p[0] + p[1] * z)) / math.sqrt(2 * math.pi))
         return float(self._frozen().mean())  # truncnormal
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -70,6 +74,8 @@ class Distribution:
             return rng.binomial(int(p[1]), p[0], size) / p[1]
         if k == "poisson":
             return rng.poisson(p[0], size).astype(float)
+        if k == "logitnormal":
+            return _expit(rng.normal(p[0], p[1], size))
         return self.quantile(rng.random(size))  # truncnormal: inverse CDF
 
     def quantile(self, u: np.ndarray | float) -> np.ndarray:
@@ -79,6 +85,10 @@ class Distribution:
             return np.full(u.shape, self.params[0])
         if self.kind == "uniform":
             return self.params[0] + u * (self.params[1] - self.params[0])
+        if self.kind == "logitnormal":
+            from scipy.special import ndtri
+
+            return _expit(self.params[0] + self.params[1] * ndtri(u))
         q = np.asarray(self._frozen().ppf(u), dtype=float)
         return q / self.params[1] if self.kind == "binomial" else q
 
@@ -171,6 +181,8 @@ def canonical(kind: str, given: dict[str, float], value: float) -> Distribution:
         return Distribution("poisson", (float(mean),))
     if kind == "uniform":
         return Distribution("uniform", _ordered(g["min"], g["max"]))
+    if kind == "logitnormal":
+        return Distribution("logitnormal", (g["mu"], _positive(g["sigma"], "sigma")))
     if kind in ("triangular", "pert"):
         lo, hi = _ordered(g["min"], g["max"])
         mode = g.get("mode", value)
@@ -211,6 +223,12 @@ def _ordered(lo: float, hi: float) -> tuple[float, float]:
     if not lo <= hi:
         raise ValueError(f"min {lo:g} is above max {hi:g}")
     return float(lo), float(hi)
+
+
+def _expit(x: np.ndarray | float) -> np.ndarray:
+    from scipy.special import expit
+
+    return expit(x)
 
 
 def correlated_uniforms(rng: np.random.Generator, cholesky: np.ndarray, size: int) -> np.ndarray:

@@ -62,6 +62,9 @@ def comparison_document(cmp: Comparison) -> dict[str, Any]:
     doc["columns"] = list(cmp.columns)
     doc["strategies"] = [{c: row.get(c) for c in cmp.columns} for row in cmp.rows]
     doc["payments"] = payment_rows(cmp)
+    if cmp.survival:
+        doc["survival"] = cmp.survival  # docs/output-format.md: survival checks
+    doc["warnings"] = list(cmp.warnings)
     return doc
 
 

@@ -107,6 +107,10 @@ def comparison_tables(cmp: Comparison) -> Group:
                 cells.append(money(row[wtp_column("nmb", w)]) + mark)
             nmb.add_row(row["strategy"], *cells)
         parts.append(nmb)
+    if cmp.survival:
+        from atmpcli.report.survival_tables import survival_check_table
+
+        parts.append(survival_check_table(cmp.survival))
     return Group(*parts)
 
 

@@ -12,6 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
+from atmpcli.scenario import schema_survival
+from atmpcli.scenario.schema_survival import CurveSpec, GeneralPopulationSpec, PartitionSpec
+
 REST = "rest"  # the complement marker in transition rows and tree branches
 
 
@@ -435,3 +438,10 @@ class ScenarioSpec(Strict):
     correlation: list[CorrelationSpec] = []
     variants: dict[str, VariantSpec] = {}
     budget_impact: BudgetImpactSpec | None = None
+    survival: dict[str, CurveSpec] = {}  # survival curves (schema_survival.py)
+    general_population: GeneralPopulationSpec | None = None
+    partitioned_survival: dict[str, PartitionSpec] = {}
+
+
+schema_survival.rebuild({"ParameterSpec": ParameterSpec})
+ScenarioSpec.model_rebuild()

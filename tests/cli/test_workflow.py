@@ -13,7 +13,7 @@ from tests.conftest import bundled
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("template", ["markov", "tree", "test-and-treat", "cell-therapy"])
+@pytest.mark.parametrize("template", ["markov", "tree", "test-and-treat", "cell-therapy", "psm"])
 def test_init_templates_validate_and_compare(template, tmp_path):
     result = runner.invoke(app, ["init", "mine", "--template", template, "--dir", str(tmp_path)])
     assert result.exit_code == 0, result.stderr

@@ -27,3 +27,15 @@ def test_dsa_threshold_budget():
     assert thr.iloc[0]["threshold"] > 475000
     bia = atmpcli.load("cart_belgium_budget").budget_impact()
     assert set(bia["world"]) == {"without", "with", "incremental"}
+
+
+def test_survival_checks_and_warnings(tmp_path):
+    from tests.cli.test_survival_scenario_cli import BASE
+
+    checks = atmpcli.load("cll8_fcr_psm").survival_checks()
+    assert list(checks["curve"]) == ["os_fc", "os_fcr"]
+    assert (checks["points_above_general_population"] == 0).all()
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE.replace("sdlog: 1.1}}", "sdlog: 1.1}, cure: 0.6}"))  # outlives the population
+    with pytest.warns(UserWarning, match="curve os is above general-population survival"):
+        atmpcli.load(path).compare()
