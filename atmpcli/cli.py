@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from atmpcli.commands import basic, psa, sensitivity, shortfall, survival, workflow  # noqa: F401 - importing registers the commands
+from atmpcli.commands import basic, psa, sensitivity, shortfall, survival, workbook, workflow  # noqa: F401 - importing registers the commands
 from atmpcli.commands.common import app
 
 __all__ = ["app", "main"]
