@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 
 MONEY = "#,##0"
 MONEY_2 = "#,##0.00"
@@ -19,9 +20,14 @@ _CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}[0-9]+|[RrCc]|[Rr][0-9]*[Cc][0-9]*|[Rr]
 _VALID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 
+@functools.cache
+def col_name(col: int) -> str:
+    return xl_col_to_name(col)
+
+
 def cell(row: int, col: int, absolute: bool = True) -> str:
     """A cell reference from 0-based row and column, ``$B$4`` (or ``B4``)."""
-    return xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute)
+    return f"${col_name(col)}${row + 1}" if absolute else f"{col_name(col)}{row + 1}"
 
 
 def column_range(col: int, first: int, last: int) -> str:
@@ -31,10 +37,6 @@ def column_range(col: int, first: int, last: int) -> str:
 
 def row_range(row: int, first: int, last: int) -> str:
     return f"{cell(row, first)}:{cell(row, last)}"
-
-
-def col_name(col: int) -> str:
-    return xl_col_to_name(col)
 
 
 def quoted(sheet: str) -> str:
@@ -64,6 +66,19 @@ class Names:
         return self.excel[name]
 
 
+def _worksheet_class() -> type:
+    """XlsxWriter's worksheet without its rewriting of Excel 365 function names: the twin writes only
+    functions of Excel 2016 (formulas.py), and the 29 regular expressions per formula were most of the
+    time spent writing a workbook."""
+    from xlsxwriter.worksheet import Worksheet
+
+    class ClassicWorksheet(Worksheet):  # type: ignore[misc]
+        def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+            return formula[1:] if formula.startswith("=") else formula
+
+    return ClassicWorksheet
+
+
 class Book:
     """An XlsxWriter workbook with the twin's formats and the registry of names and sheets."""
 
@@ -87,6 +102,7 @@ class Book:
             "wrap": {"text_wrap": True, "valign": "top"},
             "link": {"font_color": "#0563C1", "underline": 1},
             "text": {},
+            "center": {"align": "center"},
         }
 
     def fmt(self, kind: str, num_format: str | None = None) -> Any:
@@ -114,7 +130,11 @@ class Book:
             suffix = f" ({k})"
             name, k = base[: 31 - len(suffix)] + suffix, k + 1
         self.sheet_names.add(name.lower())
-        return self.wb.add_worksheet(name), name
+        ws = self.wb.add_worksheet(name, worksheet_class=_worksheet_class())
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)  # as wide as one page, as long as it takes
+        return ws, name
 
     def define(self, name: str, target: str, scope: str | None = None) -> None:
         """A defined name: workbook-wide, or for one sheet (``scope``) where it hides the workbook's."""

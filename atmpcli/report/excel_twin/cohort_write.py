@@ -59,38 +59,37 @@ def _headers(c: CohortSheet) -> None:
     ):
         if col is not None:
             _header(c, col, text, width)
-    _group(c, c.trace, "Cohort trace: share of the cohort in each state at time point t")
+    _group(c, c.trace, "Cohort trace at time point t")
     for k, (_, _, label) in enumerate(c.subs):
         _header(c, c.trace + k, label, max(9, len(label) + 1))
     _header(c, c.check, "sum (check: 1)", 9)
     if c.folded is not None:
-        _group(c, c.folded, "Trace by state (tunnel cycles added up)")
+        _group(c, c.folded, "Trace by state")
         for i, st in enumerate(m.states):
             _header(c, c.folded + i, st.name, max(9, len(st.name) + 1))
     for key, col in c.block_cols.items():
-        _group(c, col, f"{_value_label(c, key)} at t (varies with time)")
+        _group(c, col, f"{_value_label(c, key)} at t")
         for k, (_, _, label) in enumerate(c.subs):
             _header(c, col + k, label, 10)
-    per = "" if m.settings.state_values_per == "cycle" else " (state values x cycle length)"
-    _group(c, min(c.reward_cols.values()), f"At time point t, undiscounted{per}")
+    _group(c, min(c.reward_cols.values()), "Rewards at time point t")
     for key, col in c.reward_cols.items():
         _header(c, col, key, 11)
     for j, col in c.flow_cols.items():
         r = m.transition_rewards[j]
         _header(c, col, f"flow of transition reward {j + 1} ({_names(c, r.sources)} to {_names(c, r.targets)})", 14)
-    _group(c, min(c.weight_cols.values()), f"Counting weights ({m.settings.method}) and discounting")
+    _group(c, min(c.weight_cols.values()), f"Weights: {m.settings.method}, discounting")
     for key, col in c.weight_cols.items():
         _header(c, col, key.replace("_", " "), 11)
-    _group(c, min(c.disc_cols.values()), "Discounted (weight x reward)")
+    _group(c, min(c.disc_cols.values()), "Discounted")
     for key, col in c.disc_cols.items():
         _header(c, col, f"{key}, discounted", 12)
     if c.timed_cols:
-        _group(c, min(c.timed_cols.values()), "Parameters that vary with time")
+        _group(c, min(c.timed_cols.values()), "Parameters varying with time")
     for (name, kind, d), col in c.timed_cols.items():
         at = "cycle t" if kind == CYCLE else "time point t"
         _header(c, col, f"{name} ({at}{'' if d is None else f', state_time {d}'})", max(12, len(name) + 4))
     if c.transition_cols:
-        _group(c, min(c.transition_cols.values()), "Transition probabilities in cycle t (from t-1 to t)")
+        _group(c, min(c.transition_cols.values()), "Transition probabilities in cycle t (t-1 to t)")
     for (i, d, j), col in c.transition_cols.items():
         src = m.states[i].name + ("" if d is None else f" [{d}]")
         _header(c, col, f"{src} -> {m.states[j].name}", 11)

@@ -147,7 +147,9 @@ def _parameters(
         ws.write(r, 0, book.names[name], book.fmt("bold"))
         if name in timed:
             ws.write(r, 1, "varies with time", book.fmt("note"))
-        elif expr.formula.is_constant:
+        elif expr.formula.is_constant and _is_number(expr.formula.text):
+            ws.write_number(r, 1, base[name], book.fmt("input"))
+        elif expr.formula.is_constant:  # arithmetic typed as the input (1 / 111): kept, to show where it came from
             ws.write_formula(r, 1, "=" + excel, book.fmt("input"), base.get(name, 0.0))
         elif excel.startswith("(no Excel form"):
             ws.write_number(r, 1, base[name], book.fmt("value"))
@@ -167,6 +169,14 @@ def _parameters(
         ws.write(r, 9, typed_at.get(name, ""))
         r += 1
     return r
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _strategy_values(book: Book, ws: Any, model: DecisionModel, row: int) -> tuple[int, dict[str, dict[str, str]]]:

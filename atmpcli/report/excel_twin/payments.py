@@ -46,6 +46,7 @@ def _plan(
     ws.write(row + 2, 0, "condition: in " + ", ".join(model.states[i].name for i in states) + " (those infused)")
     for j, h in enumerate(HEADER):
         ws.write(row + 3, j, h, book.fmt("header"))
+    ws.set_row(row + 3, 30)
     lines = _lines(plan, book.names)
     first = row + 4
     for k, (label, t, share, condition_sign) in enumerate(lines):

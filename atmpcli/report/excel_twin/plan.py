@@ -18,6 +18,7 @@ from atmpcli.report.excel_twin.book import Book, col_name, quoted
 from atmpcli.report.excel_twin.formulas import Table, Untranslatable, to_excel
 
 START, CYCLE, POINT = "start", "cycle", "point"
+ROW = "\x00"  # stands for the row number in a translation shared by the rows of a cohort sheet
 
 # Settings as workbook names; the periods keep them apart from atmpcli names, which have none.
 SETTINGS = {
@@ -69,6 +70,7 @@ class StrategyPlan:
     start_cells: dict[str, str] = field(default_factory=dict)  # timed parameter -> its cell at the start
     columns: dict[str, dict[tuple[str, str, int | None], int]] = field(default_factory=dict)  # per cohort sheet
     clocks: dict[str, TimeColumns] = field(default_factory=dict)  # per cohort sheet
+    _translated: dict[tuple[int, str, str, int], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.formulas = {**self.model.parameters, **self.strategy.overrides}
@@ -100,8 +102,17 @@ class StrategyPlan:
         return bool(names & (timed | set(TIME_VARIABLES)) or (with_state_time and STATE_TIME in names))
 
     def excel(self, expr: Expression, where: Where) -> str:
-        """``expr`` as an Excel formula (without '=') written at ``where``; raises Untranslatable."""
-        return to_excel(expr.formula, lambda name: self.resolve(name, where), self.tables)
+        """``expr`` as an Excel formula (without '=') written at ``where``; raises Untranslatable.
+
+        Each expression is translated once per sheet, clock and state_time, with a marker for the row
+        number of the cells it refers to on its row (a cohort sheet writes it on every row).
+        """
+        key = (id(expr.formula), where.sheet, where.kind, where.state_time)
+        if key not in self._translated:
+            general = Where(where.sheet, where.kind, None, where.state_time)
+            self._translated[key] = to_excel(expr.formula, lambda name: self.resolve(name, general), self.tables)
+        text = self._translated[key]
+        return text.replace(ROW, str(where.row + 1)) if ROW in text else text  # type: ignore[operator]
 
     def resolve(self, name: str, where: Where) -> str:
         if name == STATE_TIME:
@@ -115,7 +126,7 @@ class StrategyPlan:
                     raise Untranslatable(f"{name} at the start has no cell")
                 return ref if where.sheet != self.main_sheet else ref.split("!", 1)[1]
             col = self.columns[where.sheet][self.key(name, where.kind, where.state_time)]
-            return f"{col_name(col)}{where.row + 1}"  # type: ignore[operator]
+            return f"{col_name(col)}{ROW}"
         if name in self.model.parameters:
             return self.book.names[name]
         raise Untranslatable(f"unknown name '{name}'")
@@ -136,7 +147,7 @@ class StrategyPlan:
         }[(where.kind, name)]
         if col is None:
             raise Untranslatable("age needs settings.start_age")
-        return f"${col_name(col)}{where.row + 1}"  # type: ignore[operator]
+        return f"${col_name(col)}{ROW}"
 
     def start_ref(self, sheet: str, cell_ref: str) -> str:
         return f"{quoted(sheet)}!{cell_ref}"

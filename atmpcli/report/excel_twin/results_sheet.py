@@ -147,6 +147,7 @@ def write_incremental(book: Book, ws: Any, model: DecisionModel, results_col: di
     )
     for j, k in enumerate(Incremental.KEYS):
         ws.write(inc.first - 1, j, k, book.fmt("header"))
+    ws.set_row(inc.first - 1, 30)
     for i, s in enumerate(model.strategies):
         r = inc.first + i
         ws.write_number(r, 0, i + 1)
@@ -180,7 +181,7 @@ def _dominance(book: Book, ws: Any, inc: Incremental) -> None:
             cj, ej = cell(inc.first + j, 2), cell(inc.first + j, 3)
             strictly = "TRUE" if j < i else f"NOT(AND({_same(cj, ci)},{_same(ej, ei)}))"
             test = f"AND(OR({cj}<{ci},{_same(cj, ci)}),OR({ej}>{ei},{_same(ej, ei)}),{strictly})"
-            ws.write_formula(top + 1 + i, 2 + j, f"=IF({test},1,0)")
+            ws.write_formula(top + 1 + i, 2 + j, f"=IF({test},1,0)", book.fmt("center"))
         r = inc.first + i
         ws.write_formula(r, inc.col["dominated"], f"=IF(SUM({row_range(top + 1 + i, 2, 1 + n)})>0,1,0)")
         ws.write_formula(
@@ -273,6 +274,7 @@ def write_check(book: Book, ws: Any, col: dict[str, int], engine: Any, n: int) -
     header = ["strategy"] + [h for k in keys for h in (f"{k} (atmpcli)", f"{k}: relative difference")]
     for j, h in enumerate(header):
         ws.write(top + 2, j, h, book.fmt("header"))
+    ws.set_row(top + 2, 30)
     for i, row in enumerate(engine.rows):
         r = top + 3 + i
         ws.write(r, 0, row["strategy"])

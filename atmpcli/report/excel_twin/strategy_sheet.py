@@ -59,12 +59,12 @@ def write_strategy(
     ws.write(0, 0, f"Strategy {strategy.name}: {strategy.label}", book.fmt("title"))
     ws.write_url(1, 0, "internal:'Index'!A1", book.fmt("link"), "Index")
     ws.write_url(1, 1, "internal:'Results'!A1", book.fmt("link"), "Results")
-    for j, s in enumerate(sheets[1:]):
-        ws.write_url(1, 2 + j, f"internal:{quoted(s)}!A1", book.fmt("link"), s)
+    for j, (s, text) in enumerate(zip(sheets[1:], ["cohort", "cohort of those infused"], strict=False)):
+        ws.write_url(1, 2 + j, f"internal:{quoted(s)}!A1", book.fmt("link"), text)
     ws.set_column(0, 0, 44)
-    ws.set_column(1, 12, 14)
+    ws.set_column(1, 20, 14)
     rows = _summary_rows(model)
-    row = 3 + len(rows) + 2
+    row = 3 + len(rows) + 3
     if strategy.infused_tree is not None:
         row += len(rows) + 3
     row = _own_parameters(ws, name, row, plan, writer, inputs, sheets)
@@ -110,34 +110,38 @@ def _summary_rows(model: DecisionModel) -> list[str]:
 def _summary(
     book: Book, ws: Any, sheet: str, top: int, title: str, rows: list[str], p: _Parts, refs: dict, suffix: str
 ) -> None:
-    """The results table: each source in its column, then the totals discounted and undiscounted."""
+    """The results table: each source that contributes in its column, then the totals discounted and not."""
+    sources = {key: _sources(key, p) for key in rows if key != "cost"}
+    used = [j for j in range(len(COLUMNS)) if any(parts[j] for parts in sources.values())]
+    col = {j: 1 + k for k, j in enumerate(used)}
+    total, total_u = 1 + len(used), 2 + len(used)
     ws.write(top, 0, title, book.fmt("heading"))
-    for j, h in enumerate(["", *COLUMNS, "total", "total, undiscounted"]):
+    for j, h in enumerate(["", *(COLUMNS[j] for j in used), "total", "total, undiscounted"]):
         ws.write(top + 1, j, h, book.fmt("header"))
+    ws.set_row(top + 1, 30)
     n_comps = sum(1 for key in rows if key.startswith("cost_"))
     for k, key in enumerate(rows):
         r = top + 2 + k
         ws.write(r, 0, key, book.fmt("bold"))
-        fmt = book.fmt("text", _number_format(key))
         if key == "cost":  # the sum of the components, as the engine adds them up
-            for j in (7, 8):
-                total = f"=SUM({cell(top + 2, j)}:{cell(top + 1 + n_comps, j)})" if n_comps else "=0"
-                ws.write_formula(r, j, total, book.fmt("total", MONEY))
+            for j in (total, total_u):
+                text = f"=SUM({cell(top + 2, j)}:{cell(top + 1 + n_comps, j)})" if n_comps else "=0"
+                ws.write_formula(r, j, text, book.fmt("bold", MONEY))
         else:
-            parts = _sources(key, p)
+            parts = sources[key]
             for j, text in enumerate(parts):
                 if text:
-                    ws.write_formula(r, 1 + j, f"={text}", fmt)
-            disc = [cell(r, 1 + j) for j in (0, 2, 3, 4) if parts[j]]
-            undisc = [cell(r, 1 + j) for j in (1, 2, 3, 5) if parts[j]]
-            ws.write_formula(r, 7, "=" + ("+".join(disc) or "0"), book.fmt("total", _number_format(key)))
-            ws.write_formula(r, 8, "=" + ("+".join(undisc) or "0"), book.fmt("total", _number_format(key)))
-        refs[f"{key}{suffix}"] = f"{quoted(sheet)}!{cell(r, 7)}"
+                    ws.write_formula(r, col[j], f"={text}", book.fmt("text", _number_format(key)))
+            disc = [cell(r, col[j]) for j in (0, 2, 3, 4) if parts[j]]
+            undisc = [cell(r, col[j]) for j in (1, 2, 3, 5) if parts[j]]
+            ws.write_formula(r, total, "=" + ("+".join(disc) or "0"), book.fmt("bold", _number_format(key)))
+            ws.write_formula(r, total_u, "=" + ("+".join(undisc) or "0"), book.fmt("bold", _number_format(key)))
+        refs[f"{key}{suffix}"] = f"{quoted(sheet)}!{cell(r, total)}"
         if key in ("cost", "qalys", "life_years"):
-            refs[f"{key}_undiscounted{suffix}"] = f"{quoted(sheet)}!{cell(r, 8)}"
+            refs[f"{key}_undiscounted{suffix}"] = f"{quoted(sheet)}!{cell(r, total_u)}"
         if key == "cost_product" and p.payments_pv is not None and not suffix:
-            refs["payment_pv"] = f"{quoted(sheet)}!{cell(r, 5)}"
-            refs["payment_nominal"] = f"{quoted(sheet)}!{cell(r, 6)}"
+            refs["payment_pv"] = f"{quoted(sheet)}!{cell(r, col[4])}"
+            refs["payment_nominal"] = f"{quoted(sheet)}!{cell(r, col[5])}"
 
 
 def _number_format(key: str) -> str:

@@ -73,6 +73,7 @@ def write_tree(ws: Any, sheet: str, row: int, writer: ExpressionWriter, tree: Tr
     ws.write(expected, 0, "Expected per person (sum of reach x value)", book.fmt("total"))
     for j, k in enumerate(cols):
         ws.write(header, j, k, book.fmt("header"))
+    ws.set_row(header, 30)
     where = Where(sheet, START)
     for k, node in enumerate(nodes):
         _write_node(ws, first, k, node, nodes, col, comps, metrics, writer, where)
@@ -129,7 +130,8 @@ def _write_node(
         leaf = not b.children
         if leaf and b.state is not None:
             ws.write(r, col["enters state"], writer.plan.model.states[b.state].name)
-        ws.write_number(r, col["responder"], 1 if leaf and node.responding else 0)
+        if leaf:
+            ws.write_number(r, col["responder"], 1 if node.responding else 0)
     for c in comps:
         if c in node.payoff.costs:
             writer.write(ws, r, col[f"cost_{c}"], node.payoff.costs[c], where, MONEY)
