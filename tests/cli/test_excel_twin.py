@@ -66,6 +66,7 @@ CASES.update(
         "twin_features": (str(DATA / "twin_features.yaml"), None, None),
         "twin_features:end": (str(DATA / "twin_features.yaml"), None, {"settings.method": "end"}),
         "twin_trees": (str(DATA / "twin_trees.yaml"), None, None),
+        "twin_tree_instalments": (str(DATA / "twin_tree_instalments.yaml"), None, None),
         "twin_trees:beginning": (
             str(DATA / "twin_trees.yaml"),
             None,

@@ -136,6 +136,13 @@ class Book:
         ws.fit_to_pages(1, 0)  # as wide as one page, as long as it takes
         return ws, name
 
+    def table_head(self, ws: Any, row: int, title: str, headers: list[str]) -> int:
+        """A block's title at ``row`` and its column headers below; returns the first row of the block."""
+        ws.write(row, 0, title, self.fmt("heading"))
+        for j, h in enumerate(headers):
+            ws.write(row + 1, j, h, self.fmt("header"))
+        return row + 2
+
     def define(self, name: str, target: str, scope: str | None = None) -> None:
         """A defined name: workbook-wide, or for one sheet (``scope``) where it hides the workbook's."""
         self.wb.define_name(f"{quoted(scope)}!{name}" if scope else name, f"={target}")

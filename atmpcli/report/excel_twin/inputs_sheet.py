@@ -92,7 +92,7 @@ def write_inputs(
     row, by_strategy = _strategy_values(book, ws, model, row + 1)
     _payment_terms(book, ws, model, row + 1)
     ws.set_column(0, 0, 30)
-    ws.set_column(1, 1, 14)
+    ws.set_column(1, 1, 17)
     ws.set_column(2, 3, 38)
     ws.set_column(4, 4, 40)
     ws.set_column(5, 5, 30)
@@ -101,10 +101,7 @@ def write_inputs(
 
 
 def _settings(book: Book, ws: Any, model: DecisionModel, row: int) -> int:
-    ws.write(row, 0, "Settings", book.fmt("heading"))
-    for j, h in enumerate(["setting", "value", "name"]):
-        ws.write(row + 1, j, h, book.fmt("header"))
-    r = row + 2
+    r = book.table_head(ws, row, "Settings", ["setting", "value", "name"])
     for label, name, value, kind in settings_rows(model):
         ws.write(r, 0, label)
         if kind == "text":
@@ -126,9 +123,7 @@ def _parameters(
     base: dict[str, float],
     row: int,
 ) -> int:
-    ws.write(row, 0, "Parameters (base case: the strategies' own values are below)", book.fmt("heading"))
-    for j, h in enumerate(PARAMETER_HEADER):
-        ws.write(row + 1, j, h, book.fmt("header"))
+    first = book.table_head(ws, row, "Parameters (base case: the strategies' own values are below)", PARAMETER_HEADER)
     ws.freeze_panes(0, 1)
     timed = ParameterGraph.of(model.parameters).depending_on({*TIME_VARIABLES, STATE_TIME})
     for name in model.parameters:
@@ -137,7 +132,7 @@ def _parameters(
     def shown(n: str) -> str:
         return n if n in (*TIME_VARIABLES, STATE_TIME) else book.names[n]
 
-    r = row + 2
+    r = first
     for name, expr in model.parameters.items():
         info = model.parameter_info.get(name)
         try:
@@ -186,10 +181,8 @@ def _strategy_values(book: Book, ws: Any, model: DecisionModel, row: int) -> tup
     out: dict[str, dict[str, str]] = {s.name: {} for s in model.strategies}
     if not names:
         return row, out
-    ws.write(row, 0, "Values set by strategies (blank: the base case above)", book.fmt("heading"))
-    ws.write(row + 1, 0, "parameter", book.fmt("header"))
-    for j, s in enumerate(model.strategies):
-        ws.write(row + 1, 1 + j, s.name, book.fmt("header"))
+    title = "Values set by strategies (blank: the base case above)"
+    book.table_head(ws, row, title, ["parameter", *(s.name for s in model.strategies)])
     for k, name in enumerate(names):
         r = row + 2 + k
         ws.write(r, 0, book.names[name], book.fmt("bold"))
@@ -211,10 +204,7 @@ def _payment_terms(book: Book, ws: Any, model: DecisionModel, row: int) -> int:
     plans = {p.treatment: p for s in model.strategies for p in s.payments}
     if not plans:
         return row
-    ws.write(row, 0, "Payment terms", book.fmt("heading"))
-    for j, h in enumerate(["term", "value", "name"]):
-        ws.write(row + 1, j, h, book.fmt("header"))
-    r = row + 2
+    r = book.table_head(ws, row, "Payment terms", ["term", "value", "name"])
     for key, plan in plans.items():
         terms = plan.terms
         items: list[tuple[str, str, float, bool]] = [(f"{key}: type {terms.type}", "", 0.0, False)]

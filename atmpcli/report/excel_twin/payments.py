@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from atmpcli.errors import AtmpError
 from atmpcli.model.decision_model import PaymentPlan, Strategy
 from atmpcli.report.excel_twin.book import DECIMAL, MONEY, cell
 from atmpcli.report.excel_twin.cells import ExpressionWriter
@@ -21,7 +22,7 @@ HEADER = ["payment", "time (years)", "share of price", "condition holds", "amoun
 
 
 def write_payments(
-    ws: Any, sheet: str, row: int, writer: ExpressionWriter, strategy: Strategy, infused: CohortTotals
+    ws: Any, sheet: str, row: int, writer: ExpressionWriter, strategy: Strategy, infused: CohortTotals | None
 ) -> tuple[int, str, str]:
     """Write each payment plan of ``strategy``; return the next free row and the cells of the present value
     and the nominal sum per person charged (all plans together)."""
@@ -34,7 +35,7 @@ def write_payments(
 
 
 def _plan(
-    ws: Any, sheet: str, row: int, writer: ExpressionWriter, plan: PaymentPlan, infused: CohortTotals
+    ws: Any, sheet: str, row: int, writer: ExpressionWriter, plan: PaymentPlan, infused: CohortTotals | None
 ) -> tuple[int, str, str]:
     book, model = writer.plan.book, writer.plan.model
     terms = plan.terms
@@ -100,7 +101,9 @@ def _lines(plan: PaymentPlan, names: Any) -> list[tuple[str, float, str, int | N
     return out
 
 
-def _condition(model: Any, infused: CohortTotals, states: list[int], t: float) -> str:
+def _condition(model: Any, infused: CohortTotals | None, states: list[int], t: float) -> str:
     """The share of those infused in ``states`` at the last time point at or before ``t`` years."""
+    if infused is None:  # the compiler refuses outcome-based payments and rebates without a cohort model
+        raise AtmpError("outcome-based payments need a cohort model")
     k = int(math.floor(t / model.settings.cycle_length + 1e-9))
     return "+".join(infused.occupancy[(k, i)] for i in states)

@@ -80,13 +80,14 @@ def results_table(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-COMPARED = ("cost", "qalys", "life_years", "icer", "status", "cost_infused", "qalys_infused", "life_years_infused")
+COMPARED = ("cost", "qalys", "life_years", "responder_fraction", "icer", "status")
+COMPARED += ("cost_infused", "qalys_infused", "life_years_infused", "payment_pv")
 
 
 def differences(expected: list[dict[str, Any]], workbook: list[dict[str, Any]]) -> tuple[float, list[str]]:
     """The largest relative difference between atmpcli's rows and the workbook's, over every strategy's
-    cost, QALYs, life-years, ICER (and those of the infused population), and the disagreements: a status,
-    or an ICER defined on one side only."""
+    cost, QALYs, life-years, responders, ICER (and those of the infused population, and payments), and the
+    disagreements: a status, or a number given on one side only."""
     worst, problems = 0.0, []
     if [r["strategy"] for r in expected] != [r.get("strategy") for r in workbook]:
         return math.inf, ["the workbook's strategies are not atmpcli's"]

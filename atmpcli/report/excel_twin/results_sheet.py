@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from atmpcli.model.decision_model import DecisionModel
-from atmpcli.report.excel_twin.book import DECIMAL, MONEY, Book, cell, column_range, row_range
+from atmpcli.report.excel_twin.book import DECIMAL, MONEY, Book, cell, column_range, quoted, row_range
 from atmpcli.report.excel_twin.strategy_sheet import StrategyCells
 
 EFFECT_COLUMN = {"qalys": "qalys", "life_years": "life_years", "responders": "responder_fraction"}
@@ -91,7 +91,7 @@ def _result_row(
     inc: Any,
     n_wtp: int,
 ) -> None:
-    ws.write_url(r, 0, f"internal:'{sc.sheet}'!A1", book.fmt("link"), s.name)
+    ws.write_url(r, 0, f"internal:{quoted(sc.sheet)}!A1", book.fmt("link"), s.name)
     ws.write(r, 1, s.label)
     ws.write_boolean(r, 2, i == comparator)
     for key, j in col.items():

@@ -83,7 +83,7 @@ def write_strategy(
     for cohort, parts in ((itt, itt_parts), (infused, infused_parts)):
         if cohort is not None:
             parts.cohort = write_cohort(cohort, _start(model, strategy, main_tree, parts.tree, writer, cohort))
-    if strategy.payments and infused_parts.cohort is not None:
+    if strategy.payments:  # instalments need no cohort; conditions read the cohort of those infused
         row, pv, nominal = write_payments(ws, name, row, writer, strategy, infused_parts.cohort)
         for parts in (itt_parts, infused_parts):
             charged = parts.tree.metrics.get("charged", "0") if parts.tree else "0"
