@@ -189,3 +189,14 @@ def test_wtp_option_sets_the_thresholds(tmp_path):
     (_, ref), *_ = wb.defined_names["settings.wtp_1"].destinations
     assert wb["Inputs"][ref.replace("$", "")].value == 30000
     assert "settings.wtp_2" not in wb.defined_names
+
+
+def test_a_formula_longer_than_excel_allows_is_one_clear_error(tmp_path, write_scenario):
+    # 1,000 tunnel cycles all flowing into D: the sum of 1,002 products is longer than 8,192 characters
+    text = resolve("sick_sicker").read_text().replace("  cycles: 75", "  cycles: 3")
+    path = write_scenario(text.replace("    label: Sick\n", "    label: Sick\n    tunnel_cycles: 1000\n"))
+    result = CliRunner().invoke(app, ["workbook", str(path), "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: a formula of ")
+    assert "more than Excel's 8,192" in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "x.xlsx").exists()

@@ -9,11 +9,13 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
+from atmpcli.errors import AtmpError
+
 MONEY = "#,##0"
-MONEY_2 = "#,##0.00"
 DECIMAL = "0.0000"
 PROBABILITY = "0.000000"
-SHARE = "0.0000%"
+
+MAX_FORMULA = 8192  # characters in one Excel formula
 
 # A name Excel would read as a cell (A1, XFD1048576) or as an R1C1 reference (R, C, R1C1, R2, C3).
 _CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}[0-9]+|[RrCc]|[Rr][0-9]*[Cc][0-9]*|[Rr][0-9]+|[Cc][0-9]+)$")
@@ -74,6 +76,11 @@ def _worksheet_class() -> type:
 
     class ClassicWorksheet(Worksheet):  # type: ignore[misc]
         def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+            if len(formula) > MAX_FORMULA:
+                raise AtmpError(
+                    f"a formula of {len(formula):,} characters on sheet {self.name}: more than Excel's {MAX_FORMULA:,} "
+                    "(too many states flow into one state for a live workbook)"
+                )
             return formula[1:] if formula.startswith("=") else formula
 
     return ClassicWorksheet
@@ -96,10 +103,8 @@ class Book:
             "heading": {"bold": True, "font_size": 11, "bottom": 1},
             "header": {"bold": True, "bg_color": "#DDE4EE", "bottom": 1, "text_wrap": True, "valign": "top"},
             "group": {"bold": True, "font_color": "#1F3864"},
-            "label": {},
             "bold": {"bold": True},
             "note": {"italic": True, "font_color": "#555555", "text_wrap": False},
-            "wrap": {"text_wrap": True, "valign": "top"},
             "link": {"font_color": "#0563C1", "underline": 1},
             "text": {},
             "center": {"align": "center"},

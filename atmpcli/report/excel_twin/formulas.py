@@ -53,22 +53,8 @@ def to_excel(formula: Any, name: Callable[[str], str], tables: dict[str, Table] 
     """The Excel formula (without '=') of ``formula`` (an atmpcli Formula); raises :class:`Untranslatable`."""
     if getattr(formula, "syntax", None) is None:
         raise Untranslatable(f"'{getattr(formula, 'text', formula)}' is not an atmpcli formula")
-    out = _Translator(name, tables or {}).node(_syntax(formula))
+    out = _Translator(name, tables or {}).node(formula.syntax())
     return _as_number(out).text
-
-
-_SYNTAX: dict[int, tuple[Any, ast.expr]] = {}
-
-
-def _syntax(formula: Any) -> ast.expr:
-    """The formula's syntax tree, parsed once per formula object (a workbook translates each many times)."""
-    cached = _SYNTAX.get(id(formula))
-    if cached is None or cached[0] is not formula:
-        cached = (formula, formula.syntax())
-        if len(_SYNTAX) > 100_000:
-            _SYNTAX.clear()
-        _SYNTAX[id(formula)] = cached
-    return cached[1]
 
 
 def _as_number(o: _Out) -> _Out:

@@ -14,7 +14,7 @@ from typing import Any
 from atmpcli.model.decision_model import DecisionModel, Strategy
 from atmpcli.model.expressions import STATE_TIME, TIME_VARIABLES, Expression
 from atmpcli.model.parameter_graph import ParameterGraph
-from atmpcli.report.excel_twin.book import Book, col_name, quoted
+from atmpcli.report.excel_twin.book import Book, col_name
 from atmpcli.report.excel_twin.formulas import Table, Untranslatable, to_excel
 
 START, CYCLE, POINT = "start", "cycle", "point"
@@ -148,9 +148,6 @@ class StrategyPlan:
         if col is None:
             raise Untranslatable("age needs settings.start_age")
         return f"${col_name(col)}{ROW}"
-
-    def start_ref(self, sheet: str, cell_ref: str) -> str:
-        return f"{quoted(sheet)}!{cell_ref}"
 
 
 def engine_parameters(model: DecisionModel, strategy: Strategy) -> Any:
