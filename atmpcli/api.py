@@ -5,6 +5,7 @@
 >>> model.compare()                                      # one row per strategy (docs/output-format.md)
 >>> model.psa(samples=1000, seed=1, wtp=[50_000, 100_000])
 >>> model.dsa(strategy="B", wtp=100_000)
+>>> model.workbook("sick_sicker.xlsx")                   # the live Excel twin (docs/excel.md)
 >>> atmpcli.load("hiv_chancellor", sets={"c_zidovudine": 2000}).compare()
 """
 
@@ -31,6 +32,12 @@ class Model:
         from atmpcli.analysis.compare import compare
 
         return compare(self.scenario, wtp=wtp, per=per).to_frame()
+
+    def workbook(self, path: str | Path, wtp: Sequence[float] | None = None) -> Any:
+        """Write the live Excel workbook (docs/excel.md), as ``atmpcli workbook`` does; returns its summary."""
+        from atmpcli.report.excel_twin import write_live_workbook
+
+        return write_live_workbook(self.scenario, Path(path), wtp=list(wtp) if wtp is not None else None)
 
     def psa(
         self,

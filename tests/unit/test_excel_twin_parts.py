@@ -200,3 +200,12 @@ def test_a_formula_longer_than_excel_allows_is_one_clear_error(tmp_path, write_s
     assert result.stderr.startswith("error: a formula of ")
     assert "more than Excel's 8,192" in result.stderr and result.stderr.count("\n") == 1
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_python_api_writes_the_same_workbook(tmp_path):
+    import atmpcli.api
+
+    summary = atmpcli.api.load("heemod_intro").workbook(tmp_path / "h.xlsx", wtp=[20000])
+    assert summary.sheets == ["Notes", "Inputs", "Results", "Incremental", "base", "base cohort"]
+    assert summary.values_written == []
+    assert summary.typed_inline["u_A"] == "states.A.utility"

@@ -19,7 +19,7 @@ from typing import Any
 from atmpcli.errors import AtmpError
 
 # Excel's sheet width, and a bound on the cells written so that time and memory stay bounded (about
-# 20 s to write and a minute to recalculate in LibreOffice; 4 strategies x 75 cycles x 800 tunnel states).
+# 20 s to write and a minute to recalculate in LibreOffice).
 MAX_COLUMNS = 16_384
 MAX_CELLS = 1_000_000
 
