@@ -209,3 +209,14 @@ def test_python_api_writes_the_same_workbook(tmp_path):
     assert summary.sheets == ["Notes", "Inputs", "Results", "Incremental", "base", "base cohort"]
     assert summary.values_written == []
     assert summary.typed_inline["u_A"] == "states.A.utility"
+
+
+def test_check_without_libreoffice_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr("atmpcli.report.excel_twin.recalc.soffice", lambda: None)
+    path = tmp_path / "h.xlsx"
+    result = CliRunner().invoke(app, ["workbook", "heemod_intro", "-o", str(path), "--check"])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "error: LibreOffice (soffice) is not installed: it is needed to recalculate the workbook\n"
+    )
+    assert path.exists()  # the workbook itself was written

@@ -98,10 +98,10 @@ def write_index(book: Book, ws: Any, model: DecisionModel, sheets: list[tuple[st
     ws.write(
         2, 0, "The base case is computed by formulas: change an input on the Inputs sheet and every sheet follows."
     )
-    ws.write(4, 0, "sheet", book.fmt("header"))
-    ws.write(4, 1, "what it holds", book.fmt("header"))
+    ws.write(5, 0, "sheet", book.fmt("header"))
+    ws.write(5, 1, "what it holds", book.fmt("header"))
     for k, (sheet, what) in enumerate(sheets):
-        ws.write_url(5 + k, 0, f"internal:{quoted(sheet)}!A1", book.fmt("link"), sheet)
-        ws.write(5 + k, 1, what)
+        ws.write_url(6 + k, 0, f"internal:{quoted(sheet)}!A1", book.fmt("link"), sheet)
+        ws.write(6 + k, 1, what)
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 100)
