@@ -6,6 +6,7 @@
 >>> model.psa(samples=1000, seed=1, wtp=[50_000, 100_000])
 >>> model.dsa(strategy="B", wtp=100_000)
 >>> model.evsi("normal:u_S1", sizes=[50, 100], wtp=[120_000], sd=0.2)
+>>> model.workbook("sick_sicker.xlsx")                   # the live Excel twin (docs/excel.md)
 >>> atmpcli.load("hiv_chancellor", sets={"c_zidovudine": 2000}).compare()
 """
 
@@ -47,6 +48,12 @@ class Model:
         from atmpcli.analysis.survival_checks import SURVIVAL_CHECK_COLUMNS
 
         return pd.DataFrame(compare(self.scenario).survival, columns=SURVIVAL_CHECK_COLUMNS)
+
+    def workbook(self, path: str | Path, wtp: Sequence[float] | None = None) -> Any:
+        """Write the live Excel workbook (docs/excel.md), as ``atmpcli workbook`` does; returns its summary."""
+        from atmpcli.report.excel_twin import write_live_workbook
+
+        return write_live_workbook(self.scenario, Path(path), wtp=list(wtp) if wtp is not None else None)
 
     def psa(
         self,

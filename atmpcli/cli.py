@@ -14,6 +14,7 @@ from atmpcli.commands import (  # noqa: F401 - importing registers the commands
     sensitivity,
     shortfall,
     survival,
+    workbook,
     workflow,
 )
 from atmpcli.commands.common import app

@@ -10,8 +10,10 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -46,6 +48,7 @@ def cases(quick: bool) -> list[tuple[str, list[str], list[str] | None, str]]:
         out.append((label, [*ss, "--evppi", group, "--evppi-method", method], None, ""))
     evsi = [ATMPCLI, "evsi", "sick_sicker", "--study", "normal:u_S1", "--sd", "0.2", "-n", "5000"]
     out.append(("EVSI Sick-Sicker 5,000, 5 sizes", [*evsi, "--wtp", "120000", "-f", "csv"], None, ""))
+    out += workbook_cases()
     if not quick:
         out.append(
             (
@@ -55,6 +58,20 @@ def cases(quick: bool) -> list[tuple[str, list[str], list[str] | None, str]]:
                 "peak memory < 1 GB",
             )
         )
+    return out
+
+
+def workbook_cases() -> list[tuple[str, list[str], list[str] | None, str]]:
+    """The live Excel twin: writing it, and (where LibreOffice is installed) recalculating and checking it."""
+    xlsx = str(Path(tempfile.gettempdir()) / "atmpcli-bench-twin.xlsx")
+    tunnel = str(HERE / "tunnel78.yaml")
+    out = [
+        ("workbook Sick-Sicker (4 x 75 cycles)", [ATMPCLI, "workbook", "sick_sicker", "-o", xlsx], None, "< 1 s"),
+        ("workbook tunnel, 78 states (4 x 75 cycles)", [ATMPCLI, "workbook", tunnel, "-o", xlsx], None, ""),
+    ]
+    if shutil.which("soffice"):
+        check = [ATMPCLI, "workbook", tunnel, "-o", xlsx, "--check"]
+        out.append(("workbook tunnel, 78 states, recalculated in LibreOffice (--check)", check, None, ""))
     return out
 
 

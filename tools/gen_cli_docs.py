@@ -22,6 +22,7 @@ COMMANDS = [
     "show",
     "init",
     "report",
+    "workbook",
     "psa",
     "evsi",
     "dsa",

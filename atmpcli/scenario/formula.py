@@ -142,6 +142,11 @@ class Formula:
     def is_constant(self) -> bool:
         return not self.names and not self.functions
 
+    def syntax(self) -> ast.expr:
+        """The parsed syntax tree (``text`` is the source after ``^`` became ``**``), for translators such
+        as the Excel twin (atmpcli/report/excel_twin/formulas.py)."""
+        return ast.parse(self.text, mode="eval").body
+
 
 def parse(text: str | float | int, table_names: frozenset[str] = frozenset(), curves: Curves | None = None) -> Formula:
     """Parse ``text`` into a :class:`Formula`; ``table_names`` may be called like functions, ``curves`` by
