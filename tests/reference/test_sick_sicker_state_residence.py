@@ -3,8 +3,8 @@ Cohort State-Transition Models in R Using a Cost-Effectiveness Analysis Example"
 2023;43(1):21-41; code DARTH-git/cohort-modeling-tutorial-timedep, analysis/cSTM_time_dep_state_residence.R
 and R/Functions_cSTM_time_dep_state_residence.R (generate_psa_params).
 
-The paper prints results only for its simulation-time-dependent model (Table 4); with a constant S1 -> S2
-rate (variant ``constant_progression``) the tunnel model is that model, so Table 4 is pinned as printed.
+The paper prints results only for its simulation-time-dependent model (Table 3); with a constant S1 -> S2
+rate (variant ``constant_progression``) the tunnel model is that model, so Table 3 is pinned as printed.
 The state-residence base case itself is pinned against ``tutorial_model`` below, an independent numpy
 re-implementation of the R code: dense 78 x 78 transition arrays, the transition-dynamics array
 A[t] = diag(m[t-1]) P[t] and reward matrices by destination state with the transition rewards added,
@@ -45,8 +45,8 @@ BASE = {
     "ic_D": 2000.0,
 }
 
-# Paper, Table 4 (simulation-time-dependent model), as printed: cost, QALYs, inc. cost, inc. QALYs, ICER
-TABLE_4 = {
+# Paper, Table 3 (simulation-time-dependent model), as printed: cost, QALYs, inc. cost, inc. QALYs, ICER
+TABLE_3 = {
     "SoC": (116374, 18.879, None, None, None, "ND"),
     "B": (202536, 20.199, 86162, 1.320, 65288, "ND"),
     "AB": (296300, 21.097, 93764, 0.898, 104461, "ND"),
@@ -122,10 +122,10 @@ def test_base_case_frontier_and_icers(rows):
     assert [round(rows["B"]["icer"]), round(rows["AB"]["icer"])] == [75678, 88668]
 
 
-@pytest.mark.parametrize("strategy", TABLE_4)
-def test_constant_progression_reproduces_table_4(strategy):
+@pytest.mark.parametrize("strategy", TABLE_3)
+def test_constant_progression_reproduces_table_3(strategy):
     rows = {r["strategy"]: r for r in compare(load_scenario(bundled(NAME), variant="constant_progression")).rows}
-    cost, qalys, inc_cost, inc_qalys, icer, status = TABLE_4[strategy]
+    cost, qalys, inc_cost, inc_qalys, icer, status = TABLE_3[strategy]
     row = rows[strategy]
     assert row["cost"] == pytest.approx(cost, abs=0.5)
     assert row["qalys"] == pytest.approx(qalys, abs=0.0005)
