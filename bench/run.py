@@ -241,6 +241,20 @@ def stress_base_case() -> str:
     )
 
 
+def soa_bound(n: int) -> str:
+    """How much faster a structure-of-arrays numpy kernel is than the einsum bound the targets use."""
+    walls: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(3):
+        for soa in (False, True):
+            cmd = lower("numpy_sick_sicker.py", n) + (["1", "--soa"] if soa else [])
+            walls[soa].append(measure(cmd, 4096, 300)["wall"])
+    einsum, soa = statistics.median(walls[False]), statistics.median(walls[True])
+    return (
+        f"Sick-Sicker {n:,} with a structure-of-arrays numpy kernel (`numpy_sick_sicker.py --soa`, same draws "
+        f"and results): {soa:.2f} s, {einsum / soa:.1f}x faster than the einsum lower bound above ({einsum:.2f} s)."
+    )
+
+
 def startup_floor() -> str:
     walls = [measure([PY, "-c", "pass"], 1024, 60)["wall"] for _ in range(5)]
     numpy_walls = [measure([PY, "-c", "import numpy"], 1024, 60)["wall"] for _ in range(5)]
@@ -284,7 +298,7 @@ def main() -> None:
     for case in cases(args.quick):
         rows.append(run_case(case))
         print(f"{case.label}: {rows[-1].status()}", file=sys.stderr, flush=True)
-    notes = [memory_per_sample(), stress_base_case(), startup_floor()]
+    notes = [memory_per_sample(), stress_base_case(), soa_bound(10_000 if args.quick else 100_000), startup_floor()]
     block = "\n".join(
         [
             table(rows),
