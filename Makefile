@@ -35,7 +35,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --write-docs
 
 # Rewrite the golden files (tests/golden) from the current output and show what changed, for review.
 golden: $(STAMP)

@@ -6,6 +6,8 @@
 >>> model.compare()                                      # one row per strategy (docs/output-format.md)
 >>> model.psa(samples=1000, seed=1, wtp=[50_000, 100_000])
 >>> model.dsa(strategy="B", wtp=100_000)
+>>> model.evsi("normal:u_S1", sizes=[50, 100], wtp=[120_000], sd=0.2)
+>>> model.workbook("sick_sicker.xlsx")                   # the live Excel twin (docs/excel.md)
 >>> model.results.compare()                              # the result object: every table, units, provenance
 >>> atmpcli.fit_survival("ipd.csv", dist="weibull,lnorm")  # a SurvivalFits result (not tied to a scenario)
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from atmpcli.analysis.compare import Comparison
     from atmpcli.analysis.dominance_and_icers import IncrementalTable
     from atmpcli.analysis.dsa import OneWay, TwoWay
+    from atmpcli.analysis.evsi import EVSIResult
     from atmpcli.analysis.inputs import ScenarioInputs
     from atmpcli.analysis.psa_summary import PSASummary
     from atmpcli.analysis.shortfall import Shortfall
@@ -45,9 +48,8 @@ class Results:
         self.scenario = scenario
 
     def compare(self, wtp: Sequence[float] | None = None, per: str = "person") -> Comparison:
-        from atmpcli.analysis.compare import compare
-
-        return compare(self.scenario, wtp=wtp, per=per)
+        """The comparison; the reviewer's survival warnings (the CLI's stderr) are raised as Python warnings."""
+        return _compared(self.scenario, wtp, per, stacklevel=2)
 
     def trace(self, strategies: Sequence[str] | None = None) -> CohortTrace:
         from atmpcli.analysis.trace import cohort_trace
@@ -67,6 +69,7 @@ class Results:
         evppi: Sequence[Sequence[str]] = (),
         population: float | None = None,
         keep_draws: bool = False,
+        evppi_method: str = "auto",
     ) -> PSASummary:
         from atmpcli.analysis.psa import run_psa
         from atmpcli.analysis.psa_summary import summarise_psa
@@ -77,7 +80,43 @@ class Results:
             samples_run,
             list(wtp) if wtp is not None else list(sc.settings.wtp),
             evppi_groups=[list(g) for g in evppi],
+            evppi_method=evppi_method,
             population=population if population is not None else sc.settings.population,
+            model=sc,
+        )
+
+    def evsi(
+        self,
+        study: str,
+        sizes: Sequence[int],
+        wtp: Sequence[float] | None = None,
+        *,
+        samples: int = 5000,
+        seed: int = 1,
+        followups: Sequence[float] | None = None,
+        sd: float | None = None,
+        cv: float = 1.0,
+        after: float = 0.0,
+        population: float | None = None,
+        study_costs: tuple[float, float, float] | None = None,
+    ) -> EVSIResult:
+        from atmpcli.analysis.evsi import StudyCosts, run_evsi
+        from atmpcli.analysis.psa import run_psa
+        from atmpcli.analysis.studies import Study
+
+        sc = self.scenario
+        kind, _, params = study.partition(":")
+        the_study = Study(kind, tuple(p.strip() for p in params.split(",") if p.strip()), sd=sd, cv=cv, after=after)
+        people = population if population is not None else sc.settings.population
+        return run_evsi(
+            run_psa(sc, samples, seed, keep_draws=True),
+            the_study,
+            list(sizes),
+            list(wtp) if wtp is not None else list(sc.settings.wtp),
+            followups=followups,
+            population=people,
+            costs=StudyCosts(*study_costs) if study_costs and people is not None else None,
+            seed=seed,
             model=sc,
         )
 
@@ -164,9 +203,23 @@ class Model:
         )
 
     def compare(self, wtp: Sequence[float] | None = None, per: str = "person", long: bool = False) -> pd.DataFrame:
-        """``atmpcli compare`` (with ``long``: ``compare --long``, one row per strategy and measure)."""
-        result = self.results.compare(wtp, per)
+        """``atmpcli compare`` (with ``long``: ``compare --long``, one row per strategy and measure); the
+        reviewer's survival warnings (the CLI's stderr) are raised as Python warnings."""
+        result = _compared(self.scenario, wtp, per, stacklevel=2)
         return result.long if long else result.frame
+
+    def survival_checks(self) -> pd.DataFrame:
+        """Survival at 5/10/20 years against the general population, per strategy and curve (compare's JSON
+        ``survival``; empty without survival curves)."""
+        from atmpcli.analysis.compare import compare
+
+        return compare(self.scenario).survival
+
+    def workbook(self, path: str | Path, wtp: Sequence[float] | None = None) -> Any:
+        """Write the live Excel workbook (docs/excel.md), as ``atmpcli workbook`` does; returns its summary."""
+        from atmpcli.report.excel_twin import write_live_workbook
+
+        return write_live_workbook(self.scenario, Path(path), wtp=list(wtp) if wtp is not None else None)
 
     def trace(self, strategies: Sequence[str] | str | None = None) -> pd.DataFrame:
         """``atmpcli trace``: the cohort trace in long format (strategy, cycle, years, state, proportion, count)."""
@@ -183,12 +236,47 @@ class Model:
         wtp: Sequence[float] | None = None,
         evppi: Sequence[Sequence[str]] = (),
         per_sample: bool = False,
+        evppi_method: str = "auto",
         population: float | None = None,
     ) -> pd.DataFrame:
         """``atmpcli psa``: the tidy summary (measure, strategy, wtp, parameters, value), or with ``per_sample``
-        what ``psa --per-sample`` writes (sample, cost_<strategy>..., effect_<strategy>..., the draws)."""
-        result = self.results.psa(samples, seed, wtp, evppi, population, keep_draws=per_sample)
+        what ``psa --per-sample`` writes (sample, cost_<strategy>..., effect_<strategy>..., the draws).
+        ``evppi_method``: auto, gam, gp or splines (docs/methods.md)."""
+        result = self.results.psa(
+            samples, seed, wtp, evppi, population, keep_draws=per_sample, evppi_method=evppi_method
+        )
         return result.psa.frame if per_sample else result.frame
+
+    def evsi(
+        self,
+        study: str,
+        sizes: Sequence[int],
+        wtp: Sequence[float] | None = None,
+        *,
+        samples: int = 5000,
+        seed: int = 1,
+        followups: Sequence[float] | None = None,
+        sd: float | None = None,
+        cv: float = 1.0,
+        after: float = 0.0,
+        population: float | None = None,
+        study_costs: tuple[float, float, float] | None = None,
+    ) -> pd.DataFrame:
+        """``atmpcli evsi``: EVSI of a study ``"KIND:PARAM[,PARAM]"`` (measure, size, followup, wtp, value);
+        ``study_costs`` = (fixed, per patient, per patient-year) gives the ENBS."""
+        return self.results.evsi(
+            study,
+            sizes,
+            wtp,
+            samples=samples,
+            seed=seed,
+            followups=followups,
+            sd=sd,
+            cv=cv,
+            after=after,
+            population=population,
+            study_costs=study_costs,
+        ).frame
 
     def dsa(
         self,
@@ -221,6 +309,18 @@ class Model:
     def budget_impact(self, years: int | None = None, discount: float | None = None) -> pd.DataFrame:
         """``atmpcli budget-impact``: the payer's spending by year, with and without the new strategies."""
         return self.results.budget_impact(years, discount).frame
+
+
+def _compared(scenario: Scenario, wtp: Sequence[float] | None, per: str, stacklevel: int) -> Comparison:
+    """The comparison, its survival warnings raised as Python warnings at the caller's ``stacklevel``."""
+    import warnings
+
+    from atmpcli.analysis.compare import compare
+
+    result = compare(scenario, wtp=wtp, per=per)
+    for w in result.warnings:
+        warnings.warn(w, stacklevel=stacklevel + 1)
+    return result
 
 
 def load(

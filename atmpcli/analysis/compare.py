@@ -7,7 +7,8 @@ status, reference, inc_cost, inc_effect, icer, inc_cost_vs_comparator, inc_effec
 icer_vs_comparator, nmb_<wtp>..., nhb_<wtp>...``
 
 The :class:`Comparison` also holds the incremental table (by cost), the payer's payments by year, the
-cohort trace and the same numbers in long form (one row per strategy and measure, for ggplot/seaborn).
+cohort trace, the same numbers in long form (one row per strategy and measure, for ggplot/seaborn), and
+for models with survival curves the reviewer's checks against the general population with their warnings.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from atmpcli.analysis.dominance_and_icers import IncrementalAnalysis, incrementa
 from atmpcli.analysis.inputs import context
 from atmpcli.analysis.responder_accounting import ACCOUNTING, PATHWAY, metric, pathway_columns, responder_accounting
 from atmpcli.analysis.result import Result, records, result_type
+from atmpcli.analysis.survival_checks import COUNT_COLUMNS, SURVIVAL_CHECK_COLUMNS, survival_checks
 from atmpcli.analysis.trace import trace_by_state, trace_frame
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate
@@ -55,6 +57,8 @@ class Comparison(Result):
     has_utilities: bool
     has_response: bool
     state_labels: dict[str, str]  # cohort state -> label, for figures
+    survival: pd.DataFrame  # SURVIVAL_CHECK_COLUMNS: the curves against the general population (survival_checks)
+    warnings: list[str]  # located lines: PFS above OS, curves above the population
 
     @property
     def effect_name(self) -> str:
@@ -98,6 +102,7 @@ class Comparison(Result):
             "payments": self.payments,
             "trace": self.trace,
             "long": self.long,
+            "survival": self.survival,
         }
 
     def best_at(self, wtp: float) -> str:
@@ -118,12 +123,15 @@ class Comparison(Result):
     def body(self) -> dict[str, Any]:
         out = self.scenario_header() | {"comparator": self.comparator, "frontier": list(self.incremental.frontier)}
         if self.main == "long":
-            return out | {"columns": LONG_COLUMNS, "rows": records(self.long)}
-        return out | {
+            return out | {"columns": LONG_COLUMNS, "rows": records(self.long), "warnings": list(self.warnings)}
+        out |= {
             "columns": self.columns,
             "strategies": records(self.strategies),
             "payments": records(self.payments),
         }
+        if not self.survival.empty:
+            out["survival"] = records(self.survival)  # docs/output-format.md: survival checks
+        return out | {"warnings": list(self.warnings)}
 
 
 def compare(scenario: DecisionModel, wtp: Sequence[float] | None = None, per: str = "person") -> Comparison:
@@ -143,6 +151,7 @@ def comparison_from_outcomes(
     inc = incremental_analysis(names, costs, effects)
     columns = _columns(model, outcomes, thresholds)
     rows = [_row(model, outcomes, k, costs, effects, inc, thresholds, scale) for k in range(len(outcomes))]
+    checks = survival_checks(model, outcomes)
     return Comparison(
         **context(model, per=per, wtp=thresholds),
         strategies=pd.DataFrame(rows, columns=columns),
@@ -157,7 +166,15 @@ def comparison_from_outcomes(
         has_utilities=model.has_utilities,
         has_response=model.has_response,
         state_labels={st.name: st.label for st in model.states},
+        survival=survival_frame(checks.rows),
+        warnings=checks.warnings,
     )
+
+
+def survival_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The survival checks as a frame; counts stay whole numbers (missing ones are <NA>, null in JSON)."""
+    frame = pd.DataFrame(rows, columns=SURVIVAL_CHECK_COLUMNS)
+    return frame.astype({c: "Int64" for c in COUNT_COLUMNS})
 
 
 def _first(a: np.ndarray | None, scale: float) -> float:

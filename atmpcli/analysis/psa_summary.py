@@ -21,6 +21,7 @@ import pandas as pd
 from atmpcli.analysis import ceac as C
 from atmpcli.analysis import voi
 from atmpcli.analysis.dominance_and_icers import IncrementalAnalysis, incremental_analysis
+from atmpcli.analysis.evppi import EVPPIResult, evppi
 from atmpcli.analysis.inputs import context
 from atmpcli.analysis.psa import PSASamples
 from atmpcli.analysis.result import Provenance, Result, Units, result_type
@@ -64,7 +65,7 @@ class PSASummary(Result):
     optimal: np.ndarray  # (wtp,) index of the strategy with the highest expected NMB
     evpi: np.ndarray  # (wtp,) per person
     population: float | None
-    evppi: list[voi.EVPPIResult] = field(default_factory=list)
+    evppi: list[EVPPIResult] = field(default_factory=list)
     results_file: str | None = None  # when the samples came from another tool (psa --results)
 
     @property
@@ -141,6 +142,7 @@ class PSASummary(Result):
             for e in self.evppi:
                 key = "+".join(e.parameters)
                 add("evppi", e.evppi[i], "", w, key)
+                add("evppi_se", e.se[i], "", w, key)
                 if self.population:
                     add("evppi_population", e.evppi[i] * self.population, "", w, key)
         for e in self.evppi:
@@ -168,6 +170,9 @@ class PSASummary(Result):
                 {
                     "parameters": e.parameters,
                     "evppi": [float(x) for x in e.evppi],
+                    "se": [float(x) for x in e.se],
+                    "method": e.method,
+                    "samples": e.samples,
                     "basis_size": e.basis_size,
                     "r2_cost": [float(x) for x in e.r2_cost],
                     "r2_effect": [float(x) for x in e.r2_effect],
@@ -201,6 +206,7 @@ def summarise_psa(
     wtp: Sequence[float],
     *,
     evppi_groups: Sequence[Sequence[str]] = (),
+    evppi_method: str = "auto",
     population: float | None = None,
     model: DecisionModel | None = None,
     results_file: str | Path | None = None,
@@ -219,7 +225,7 @@ def summarise_psa(
         if missing:
             raise KeyError(", ".join(missing))
         x = np.column_stack([result.draws[p] for p in group])
-        groups.append(voi.evppi(c, e, thresholds, x, group))
+        groups.append(evppi(c, e, thresholds, x, group, method=evppi_method))
     if model is not None:
         described = context(model, wtp=thresholds, seed=result.seed)
     else:

@@ -15,6 +15,7 @@ from atmpcli.commands.common import (
     WtpOpt,
     app,
     load,
+    note,
     reporting_errors,
 )
 from atmpcli.commands.output_options import emit, output_options
@@ -52,6 +53,8 @@ def compare(
 
     with reporting_errors():
         result = run_compare(load(scenario, variant, sets, reference_case), wtp=wtp, per=per.value)
+    for w in result.warnings:
+        note(f"warning: {w}")
     if long:
         emit(result.select("long"), out, table=long_table, figure=comparison_figure)
     else:

@@ -15,6 +15,7 @@ from atmpcli.commands.common import (
     app,
     load,
     non_negative,
+    note,
     reporting_errors,
     thresholds,
 )
@@ -88,14 +89,28 @@ DrawsOpt = Annotated[
         help="Run the model on these parameter draws (one column per parameter) instead of sampling.",
     ),
 ]
+EvppiMethodOpt = Annotated[
+    str,
+    typer.Option(
+        "--evppi-method",
+        metavar="METHOD",
+        help="EVPPI metamodel: auto (gam for up to 4 parameters, else gp), gam (penalised "
+        "tensor-product splines, REML), gp (Gaussian process, as SAVI) or splines (least squares).",
+    ),
+]
 ResultsOpt = Annotated[
     Path | None,
     typer.Option(
         "--results",
         metavar="FILE.csv",
-        help="Analyse per-sample results of another tool (columns cost_<strategy>, "
-        "effect_<strategy>); no scenario needed.",
+        help="Analyse per-sample results of another tool (atmpcli, dampack, heemod, BCEA or voi "
+        "layouts: cost_<s>/effect_<s>, <s>_cost/<s>_eff, c_<s>/e_<s>, or long strategy,cost,effect); "
+        "its other numeric columns are parameters for --evppi. No scenario needed.",
     ),
+]
+ComparatorOpt = Annotated[
+    str | None,
+    typer.Option("--comparator", metavar="STRATEGY", help="The strategy increments are measured against."),
 ]
 SchedulerOpt = Annotated[
     str | None,
@@ -121,9 +136,11 @@ def psa(
     wtp: ThresholdsOpt = None,
     wtp_grid: WtpGridOpt = None,
     evppi: EvppiOpt = None,
+    evppi_method: EvppiMethodOpt = "auto",
     population: PopulationOpt = None,
     draws: DrawsOpt = None,
     results: ResultsOpt = None,
+    comparator: ComparatorOpt = None,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
@@ -136,6 +153,7 @@ def psa(
     from atmpcli.report.uncertainty_tables import psa_tables
 
     groups = [[p.strip() for p in g.split(",") if p.strip()] for g in (evppi or [])]
+    _check_evppi_method(evppi_method, groups)
     with reporting_errors():
         if results is not None:
             if scenario is not None or draws is not None:
@@ -143,26 +161,51 @@ def psa(
             wtps = thresholds([], wtp, wtp_grid)
             if not wtps:
                 raise typer.BadParameter("give --wtp or --wtp-grid when analysing a results file")
-            summary = _summarise(_read_results(results), wtps, groups, population, results_file=results)
+            result = _read_results(results)
+            source: dict[str, Any] = {"results_file": results}
         else:
             if scenario is None:
                 raise typer.BadParameter("give a SCENARIO (or --results FILE.csv)")
             sc = load(scenario, variant, sets, reference_case)
+            wtps = thresholds(sc.settings.wtp, wtp, wtp_grid)
             with _Bar("sampling") as bar:
                 result = _sample(sc, samples, seed, draws, scheduler, bool(groups) or out.per_sample is not None, bar)
             population = population if population is not None else sc.settings.population
-            summary = _summarise(result, thresholds(sc.settings.wtp, wtp, wtp_grid), groups, population, model=sc)
+            source = {"model": sc}
+        if comparator is not None:
+            _set_comparator(result, comparator)
+        summary = _summarise(result, wtps, groups, evppi_method, population, **source)
         if out.per_sample is not None:
             _write_per_sample(out.per_sample, summary.psa)
     emit(summary, out, table=psa_tables, figure=psa_figure)
 
 
+def _check_evppi_method(method: str, groups: list[list[str]]) -> None:
+    """An unknown method, or one that cannot take a group's size, is a usage error (before any sampling)."""
+    from atmpcli.analysis.evppi import METHODS, choose_method
+
+    try:
+        if method not in METHODS:
+            raise ValueError(f"unknown EVPPI method {method!r}; expected one of {', '.join(METHODS)}")
+        for g in groups:
+            choose_method(method, len(g))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--evppi-method") from None
+
+
 def _read_results(path: Path) -> PSASamples:
+    """Per-sample results of another tool, with a note of what was read (layout, parameters, ignored columns)."""
     from atmpcli.analysis.psa import PSASamples
     from atmpcli.scenario.external import read_results
 
-    names, costs, effects = read_results(path)
-    return PSASamples(names, costs, effects, 0, {}, None, "results file")
+    ext = read_results(path)
+    note(
+        f"{path}: {len(ext.strategies)} strategies ({', '.join(ext.strategies)}), "
+        f"{ext.costs.shape[0]:,} samples, layout {ext.layout}"
+        + (f"; parameters: {', '.join(ext.parameters)}" if ext.parameters else "")
+        + (f"; ignored columns: {', '.join(ext.ignored)}" if ext.ignored else "")
+    )
+    return PSASamples(ext.strategies, ext.costs, ext.effects, 0, ext.parameters, None, "results file")
 
 
 def _sample(
@@ -171,9 +214,12 @@ def _sample(
     from atmpcli.analysis.psa import run_on_draws, run_psa
 
     if draws is not None:
-        from atmpcli.scenario.external import read_numeric_csv
+        from atmpcli.scenario.external import read_draws
 
-        return run_on_draws(sc, read_numeric_csv(draws), progress=bar)
+        table, ignored = read_draws(draws, set(sc.parameters))
+        if ignored:
+            note(f"{draws}: ignoring columns that are not parameters of the scenario: {', '.join(ignored)}")
+        return run_on_draws(sc, table, progress=bar)
     if scheduler is not None:
         from atmpcli.analysis.distributed import run_psa_distributed
 
@@ -181,13 +227,26 @@ def _sample(
     return run_psa(sc, samples, seed, keep_draws=keep, progress=bar)
 
 
+def _set_comparator(result: PSASamples, comparator: str) -> None:
+    if comparator not in result.strategies:
+        raise ScenarioError(
+            [Problem(f"--comparator: no strategy '{comparator}' (strategies: {', '.join(result.strategies)})")]
+        )
+    result.comparator = result.strategies.index(comparator)
+
+
 def _summarise(
-    result: PSASamples, wtps: list[float], groups: list[list[str]], population: float | None, **source: Any
+    result: PSASamples,
+    wtps: list[float],
+    groups: list[list[str]],
+    method: str,
+    population: float | None,
+    **source: Any,
 ) -> PSASummary:
     from atmpcli.analysis.psa_summary import summarise_psa
 
     try:
-        return summarise_psa(result, wtps, evppi_groups=groups, population=population, **source)
+        return summarise_psa(result, wtps, evppi_groups=groups, evppi_method=method, population=population, **source)
     except KeyError as exc:
         message = f"--evppi: no draws of {exc.args[0]} (only parameters with a distribution or a column in --draws can be used)"
         raise ScenarioError([Problem(message)]) from None

@@ -98,13 +98,15 @@ class Template(StrEnum):
     tree = "tree"
     test_and_treat = "test-and-treat"
     cell_therapy = "cell-therapy"
+    psm = "psm"
 
 
 @app.command(epilog="Example: atmpcli init my_model --template test-and-treat && atmpcli compare my_model.yaml")
 def init(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Scenario name; writes NAME.yaml.")],
     template: Annotated[
-        Template, typer.Option("--template", "-t", metavar="KIND", help="markov, tree, test-and-treat or cell-therapy.")
+        Template,
+        typer.Option("--template", "-t", metavar="KIND", help="markov, tree, test-and-treat, cell-therapy or psm."),
     ] = Template.markov,
     directory: Annotated[Path, typer.Option("--dir", metavar="DIR", help="Where to write it.")] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,

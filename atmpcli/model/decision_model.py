@@ -19,6 +19,7 @@ import numpy as np
 
 from atmpcli.errors import AtmpError, ModelError, Origin
 from atmpcli.model.expressions import Expression
+from atmpcli.model.survival_model import Partition, SurvivalModel
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,8 @@ class DecisionModel:
     dirichlet: list[DirichletGroup] = field(default_factory=list)
     correlation: list[CorrelationGroup] = field(default_factory=list)
     parameter_info: dict[str, ParameterInfo] = field(default_factory=dict)
+    survival: SurvivalModel | None = None  # survival curves and the general population (model/survival_model.py)
+    partitions: list[Partition] = field(default_factory=list)  # partitioned survival (model/partitioned_survival.py)
     # Builds this model again in another process (distributed PSA): picklable and hashable. None for a
     # model built in memory.
     rebuild: Callable[[], DecisionModel] | None = None

@@ -20,7 +20,9 @@ Z975 = 1.959963984540054  # the 97.5 % quantile of the standard normal
 class Distribution:
     """Canonical forms: normal(mean, sd), truncnormal(mean, sd, lower, upper), lognormal(meanlog, sdlog),
     gamma(shape, scale), beta(alpha, beta), uniform(min, max), triangular(min, mode, max),
-    pert(min, mode, max), fixed(value)."""
+    pert(min, mode, max), binomial(prob, size) (the proportion of successes, as heemod's binomial),
+    poisson(mean) (a count), fixed(value), logitnormal(mu, sigma) (expit of a normal: a cure fraction drawn
+    on flexsurvcure's estimation scale)."""
 
     kind: str
     params: tuple[float, ...]
@@ -42,6 +44,11 @@ class Distribution:
             return sum(p) / 3
         if k == "pert":
             return (p[0] + 4 * p[1] + p[2]) / 6
+        if k in ("binomial", "poisson"):
+            return p[0]
+        if k == "logitnormal":  # no closed form: Gauss-Hermite quadrature of expit(mu + sigma z)
+            z, w = np.polynomial.hermite_e.hermegauss(40)
+            return float(np.sum(w * _expit(p[0] + p[1] * z)) / math.sqrt(2 * math.pi))
         return float(self._frozen().mean())  # truncnormal
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -63,6 +70,12 @@ class Distribution:
         if k == "pert":
             a, b = _pert_shape(*p)
             return p[0] + (p[2] - p[0]) * rng.beta(a, b, size)
+        if k == "binomial":
+            return rng.binomial(int(p[1]), p[0], size) / p[1]
+        if k == "poisson":
+            return rng.poisson(p[0], size).astype(float)
+        if k == "logitnormal":
+            return _expit(rng.normal(p[0], p[1], size))
         return self.quantile(rng.random(size))  # truncnormal: inverse CDF
 
     def quantile(self, u: np.ndarray | float) -> np.ndarray:
@@ -72,7 +85,12 @@ class Distribution:
             return np.full(u.shape, self.params[0])
         if self.kind == "uniform":
             return self.params[0] + u * (self.params[1] - self.params[0])
-        return np.asarray(self._frozen().ppf(u), dtype=float)
+        if self.kind == "logitnormal":
+            from scipy.special import ndtri
+
+            return _expit(self.params[0] + self.params[1] * ndtri(u))
+        q = np.asarray(self._frozen().ppf(u), dtype=float)
+        return q / self.params[1] if self.kind == "binomial" else q
 
     def _frozen(self):  # noqa: ANN202 - a scipy frozen distribution
         from scipy import stats
@@ -96,6 +114,10 @@ class Distribution:
         if k == "pert":
             a, b = _pert_shape(*p)
             return stats.beta(a, b, loc=p[0], scale=p[2] - p[0])
+        if k == "binomial":  # quantiles of the count, divided by size below
+            return stats.binom(int(p[1]), p[0])
+        if k == "poisson":
+            return stats.poisson(p[0])
         raise ValueError(f"no quantile function for {k}")
 
 
@@ -146,8 +168,21 @@ def canonical(kind: str, given: dict[str, float], value: float) -> Distribution:
         if k <= 0:
             raise ValueError(f"se {se:g} is too large for a beta distribution with mean {mean:g}")
         return Distribution("beta", (mean * k, (1 - mean) * k))
+    if kind == "binomial":
+        prob, size = g.get("prob", value), g["size"]
+        if not 0 <= prob <= 1:
+            raise ValueError(f"a binomial distribution needs prob between 0 and 1, got {prob:g}")
+        if not (size >= 1 and float(size).is_integer()):
+            raise ValueError(f"a binomial distribution needs a whole size of at least 1, got {size:g}")
+        return Distribution("binomial", (float(prob), float(size)))
+    if kind == "poisson":
+        if not mean >= 0:
+            raise ValueError(f"a poisson distribution needs a mean of at least 0, got {mean:g}")
+        return Distribution("poisson", (float(mean),))
     if kind == "uniform":
         return Distribution("uniform", _ordered(g["min"], g["max"]))
+    if kind == "logitnormal":
+        return Distribution("logitnormal", (g["mu"], _positive(g["sigma"], "sigma")))
     if kind in ("triangular", "pert"):
         lo, hi = _ordered(g["min"], g["max"])
         mode = g.get("mode", value)
@@ -188,6 +223,12 @@ def _ordered(lo: float, hi: float) -> tuple[float, float]:
     if not lo <= hi:
         raise ValueError(f"min {lo:g} is above max {hi:g}")
     return float(lo), float(hi)
+
+
+def _expit(x: np.ndarray | float) -> np.ndarray:
+    from scipy.special import expit
+
+    return expit(x)
 
 
 def correlated_uniforms(rng: np.random.Generator, cholesky: np.ndarray, size: int) -> np.ndarray:

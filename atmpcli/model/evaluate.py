@@ -23,6 +23,7 @@ from atmpcli.model.decision_model import DecisionModel, PaymentPlan, Strategy, T
 from atmpcli.model.expressions import Expression
 from atmpcli.model.outcomes import StrategyOutcome
 from atmpcli.model.parameters import Parameters
+from atmpcli.model.partitioned_survival import run_partitioned
 from atmpcli.model.payment_schedules import Payment, schedule
 from atmpcli.model.probability_checks import check_probability, check_total
 from atmpcli.model.transitions import TunnelLayout, row_values, transition_matrices
@@ -93,9 +94,12 @@ def _evaluate(model: DecisionModel, strategy: Strategy, tree_spec: Tree | None, 
         if layout.expanded:
             tree.start = layout.expand_start(tree.start[:, : len(layout.sizes)])
     totals = _Totals.zeros(model.cost_components, S)
-    trace = None
+    trace = survival = None
     cost_points = np.zeros((S, 1))
-    if model.has_markov:
+    if model.partitions:  # partitioned survival: occupancy read off curves (model/partitioned_survival.py)
+        start = _start_distribution(model, strategy, params, tree, layout)
+        trace, cost_points, survival = run_partitioned(model, params, start, totals)
+    elif model.has_markov:
         start = _start_distribution(model, strategy, params, tree, layout)
         expanded, cost_points = _run_cohort(model, params, start, layout, totals)
         trace = layout.fold(expanded)
@@ -115,6 +119,7 @@ def _evaluate(model: DecisionModel, strategy: Strategy, tree_spec: Tree | None, 
         leaves=tree.leaves if tree else {},
         metrics={k: np.broadcast_to(v, (S,)) for k, v in tree.metrics.items()} if tree else {},
         cost_points=cost_points,
+        survival=survival,
     )
 
 

@@ -96,3 +96,22 @@ class Background:
 
     def hazard(self, t: object) -> np.ndarray:
         return np.exp(self.log_hazard_cumhaz(t)[0])
+
+
+def population_cumhaz(
+    table: LifeTable, start_age: float, female: float, smr: object, t_years: np.ndarray
+) -> np.ndarray:
+    """H*(t) of a cohort aged ``start_age`` with a share ``female`` of women, times ``smr``, at ``t_years``.
+
+    The same mix as :class:`Background` (the sexes' survivals, not their hazards, are averaged), for
+    times of any shape that broadcasts with ``smr``: (S, 1) SMRs and (1, T) or (S, T) times give (S, T).
+    """
+    t = np.asarray(t_years, dtype=float)
+    smr = np.asarray(smr, dtype=float)
+    logs = []
+    for sex, weight in (("female", female), ("male", 1 - female)):
+        if weight == 0:
+            continue
+        cum = table.cumulative(sex, start_age + t) - table.cumulative(sex, start_age)
+        logs.append(np.log(weight) - smr * cum)
+    return -(np.logaddexp(*logs) if len(logs) == 2 else logs[0])

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from atmpcli.model.payment_schedules import Payment
+
+if TYPE_CHECKING:
+    from atmpcli.model.partitioned_survival import SurvivalSummary
 
 
 @dataclass
@@ -29,3 +33,4 @@ class StrategyOutcome:
     payments: list[Payment] = field(default_factory=list)  # what the payer pays, per person, by therapy
     # undiscounted cost at each time point (corrected; one-off costs at t = 0), for budget impact; (S, n+1)
     cost_points: np.ndarray | None = None
+    survival: SurvivalSummary | None = None  # partitioned survival: PFS above OS, curves against the general population

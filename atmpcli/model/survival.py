@@ -41,6 +41,15 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "gengamma": ("mu", "sigma", "Q"),
 }
 FAMILIES = (*PARAMETERS, "spline")
+ALIASES = {  # long English names as typed -> flexsurv's
+    "exponential": "exp",
+    "lognormal": "lnorm",
+    "loglogistic": "llogis",
+    "log-logistic": "llogis",
+    "log-normal": "lnorm",
+    "generalised-gamma": "gengamma",
+    "generalized-gamma": "gengamma",
+}
 TINY = 1e-300  # hazards are evaluated at t = 0 as their right limit at this time
 Q_LOGNORMAL = 1e-5  # |Q| below this: the generalised gamma is evaluated as its lognormal limit
 
@@ -99,36 +108,50 @@ def _log_lower_gamma(k: np.ndarray, u: np.ndarray) -> np.ndarray:
     return out
 
 
-def _gengamma(mu: np.ndarray, sigma: np.ndarray, q: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(log hazard, cumulative hazard) of Prentice's generalised gamma, lognormal where |Q| is tiny."""
+def _gengamma(
+    mu: np.ndarray, sigma: np.ndarray, q: np.ndarray, t: np.ndarray, hazard: bool = True
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """(log hazard, cumulative hazard) of Prentice's generalised gamma, lognormal where |Q| is tiny.
+
+    With ``hazard=False`` only the cumulative hazard is computed (the log hazard is None).
+    """
     shape = np.broadcast_shapes(mu.shape, sigma.shape, q.shape, t.shape)
     w = np.broadcast_to((_log_time(t) - mu) / sigma, shape)
     q = np.broadcast_to(q, shape)
     sig = np.broadcast_to(sigma, shape)
     logt = np.broadcast_to(_log_time(t), shape)
     near0 = np.abs(q) < Q_LOGNORMAL
+    log_f = None
     if np.any(near0):
         log_s = np.where(near0, stats.norm.logsf(w), 0.0)
-        log_f = np.where(near0, stats.norm.logpdf(w) - np.log(sig) - logt, 0.0)
+        if hazard:
+            log_f = np.where(near0, stats.norm.logpdf(w) - np.log(sig) - logt, 0.0)
     far = ~near0
     if np.all(far):  # the usual case: no masking copies
         k = 1.0 / q**2
         log_u = np.log(k) + q * w
         u = np.exp(np.minimum(log_u, 700.0))
         up = q > 0
-        log_s = np.empty(shape)
-        log_s[up] = _log_upper_gamma(k[up], u[up])
-        log_s[~up] = _log_lower_gamma(k[~up], u[~up])
-        log_f = np.log(np.abs(q)) - np.log(sig) - logt - special.gammaln(k) + k * log_u - u
+        if np.all(up):
+            log_s = _log_upper_gamma(k, u)
+        elif not np.any(up):
+            log_s = _log_lower_gamma(k, u)
+        else:
+            log_s = np.empty(shape)
+            log_s[up] = _log_upper_gamma(k[up], u[up])
+            log_s[~up] = _log_lower_gamma(k[~up], u[~up])
+        if hazard:
+            log_f = np.log(np.abs(q)) - np.log(sig) - logt - special.gammaln(k) + k * log_u - u
     elif np.any(far):
         qf, wf = q[far], w[far]
         k = 1.0 / qf**2
         log_u = np.log(k) + qf * wf
         u = np.exp(np.minimum(log_u, 700.0))
         log_s[far] = np.where(qf > 0, _log_upper_gamma(k, u), _log_lower_gamma(k, u))
-        # log f = log|Q| - log(sigma t) - lgamma(k) + k log u - u
-        log_f[far] = np.log(np.abs(qf)) - np.log(sig[far]) - logt[far] - special.gammaln(k) + k * log_u - u
-    return log_f - log_s, -log_s
+        if hazard:  # log f = log|Q| - log(sigma t) - lgamma(k) + k log u - u
+            assert log_f is not None
+            log_f[far] = np.log(np.abs(qf)) - np.log(sig[far]) - logt[far] - special.gammaln(k) + k * log_u - u
+    return (log_f - log_s if log_f is not None else None), -log_s
 
 
 def spline_basis(x: np.ndarray, knots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -208,7 +231,43 @@ def family_log_hazard_cumhaz(
             return log_h, np.where(t > 0, -log_s, 0.0)
         mu, sigma, q = p
         log_h, cumhaz = _gengamma(mu, sigma, q, t)
+        assert log_h is not None
         return log_h, np.where(t > 0, cumhaz, 0.0)
+
+
+def family_cumhaz(
+    family: str, params: Mapping[str, object], t: np.ndarray, knots: np.ndarray | None = None
+) -> np.ndarray:
+    """H(t) alone, (S, T): what a cohort model needs, without the log hazard (a third of the work for lnorm).
+
+    The same numbers as ``family_log_hazard_cumhaz(...)[1]`` (the splines are computed by it).
+    """
+    t = np.asarray(t, dtype=float)
+    t = t.reshape(1, -1) if t.ndim < 2 else t
+    if family == "spline":
+        return family_log_hazard_cumhaz(family, params, t, knots)[1]
+    if family not in PARAMETERS:
+        raise ValueError(f"unknown family '{family}' (families: {', '.join(FAMILIES)})")
+    p = _columns(params, PARAMETERS[family])
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        if family == "exp":
+            return p[0] * t
+        if family == "gompertz":
+            shape, rate = p
+            safe = np.where(shape == 0, 1.0, shape)
+            return np.where(shape == 0, rate * t, rate * np.expm1(shape * t) / safe)
+        logt = _log_time(t)
+        if family == "weibull":
+            shape, scale = p
+            return np.where(t > 0, np.exp(shape * (logt - np.log(scale))), 0.0)
+        if family == "llogis":
+            shape, scale = p
+            return np.where(t > 0, np.logaddexp(0.0, shape * (logt - np.log(scale))), 0.0)
+        if family == "lnorm":
+            meanlog, sdlog = p
+            return np.where(t > 0, -special.log_ndtr(-(logt - meanlog) / sdlog), 0.0)
+        mu, sigma, q = p  # gengamma
+        return np.where(t > 0, _gengamma(mu, sigma, q, t, hazard=False)[1], 0.0)
 
 
 @dataclass(frozen=True)
@@ -343,7 +402,8 @@ def to_natural(transform: str, value: np.ndarray) -> np.ndarray:
     """Estimation scale -> natural scale."""
     value = np.asarray(value, dtype=float)
     if transform == "log":
-        return np.exp(value)
+        with np.errstate(over="ignore"):  # a fit that ran off is reported by its status, not a warning
+            return np.exp(value)
     if transform == "logit":
         return special.expit(value)
     return value

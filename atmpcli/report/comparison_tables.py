@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
 
 def comparison_tables(cmp: Comparison) -> Group:
     """Results per strategy, then responder accounting, the cell/gene-therapy pathway, costs by component,
-    the incremental analysis and net monetary benefit, as far as the scenario has them."""
+    the incremental analysis, net monetary benefit and survival against the general population, as far as
+    the scenario has them."""
     cur = cmp.units.currency
     rows = cmp.rows
     parts: list[Any] = [_results_table(cmp, rows)]
@@ -56,6 +57,10 @@ def comparison_tables(cmp: Comparison) -> Group:
         )
     if cmp.wtp:
         parts.append(_nmb_table(cmp, rows))
+    if not cmp.survival.empty:
+        from atmpcli.report.survival_tables import survival_check_table
+
+        parts.append(survival_check_table(records(cmp.survival)))
     return Group(*parts)
 
 

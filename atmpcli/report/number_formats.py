@@ -30,6 +30,11 @@ def money(x: float | None) -> str:
     return f"{x:,.{digits}f}"
 
 
+def money_with_se(value: float, se: float) -> str:
+    """An estimate with its Monte Carlo standard error (EVPPI, EVSI): "1,051 ± 264"; no "±" without one."""
+    return money(value) if missing(se) else f"{money(value)} ± {money(se)}"
+
+
 def amount(x: float | None, digits: int = 3) -> str:
     if missing(x):
         return "—"

@@ -125,3 +125,39 @@ def reconstruction_table(rec: Any) -> Table:
             str(r["censored"]),
         )
     return table
+
+
+def survival_check_table(rows: list[dict[str, Any]]) -> Table:
+    """The comparison's curves at 5/10/20 years against the general population (NICE DSU TSD 14/21)."""
+    t = Table(
+        title="Survival against the general population (base case)",
+        title_justify="left",
+        caption="Above GP: time points at which the curve is above general-population survival; "
+        "PFS > OS: time points at which PFS was capped at OS.",
+        caption_justify="left",
+    )
+    for name, justify in (("Strategy", "left"), ("", "left"), ("Curve", "left")):
+        t.add_column(name, justify=justify, overflow="fold")
+    for name in ("5 y", "10 y", "20 y", "Above GP", "PFS > OS"):
+        t.add_column(name, justify="right")
+    for r in rows:
+        t.add_row(
+            r["strategy"],
+            r["endpoint"].upper(),
+            r["curve"],
+            *(_num(r[f"survival_{y}y"], ".3f") for y in (5, 10, 20)),
+            _count(r["points_above_general_population"]),
+            _count(r["pfs_above_os_points"]) if r["endpoint"] == "pfs" else "",
+        )
+    if rows and not _missing(rows[0]["general_population_5y"]):
+        gp = [_num(rows[0][f"general_population_{y}y"], ".3f") for y in (5, 10, 20)]
+        t.add_row("", "", "[dim]general pop.[/dim]", *gp, "", "")
+    return t
+
+
+def _count(x: Any) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{int(x):d}"
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))

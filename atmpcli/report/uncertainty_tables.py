@@ -17,6 +17,7 @@ from atmpcli.report.number_formats import (
     amount,
     currency_or_units,
     money,
+    money_with_se,
     num,
 )
 
@@ -99,7 +100,8 @@ def _evppi_table(summary: PSASummary, currency: str, unit: str) -> Table:
     v = Table(
         title=f"EVPPI ({currency} per person)",
         title_justify="left",
-        caption="Regression metamodel (docs/methods.md); its R² per strategy is in the CSV/JSON output.",
+        caption=f"Regression metamodel ({', '.join(sorted({e.method for e in summary.evppi}))}; docs/methods.md), "
+        "± its standard error; the R² per strategy is in the CSV/JSON output.",
         caption_justify="left",
     )
     v.add_column(f"WTP ({currency}/{unit})", justify="right")
@@ -107,7 +109,7 @@ def _evppi_table(summary: PSASummary, currency: str, unit: str) -> Table:
         v.add_column(", ".join(e.parameters), justify="right", overflow="fold")
     v.add_column("EVPI", justify="right")
     for i, w in enumerate(summary.wtp):
-        v.add_row(f"{w:,.0f}", *(money(e.evppi[i]) for e in summary.evppi), money(summary.evpi[i]))
+        v.add_row(f"{w:,.0f}", *(money_with_se(e.evppi[i], e.se[i]) for e in summary.evppi), money(summary.evpi[i]))
     return v
 
 

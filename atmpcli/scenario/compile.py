@@ -1,9 +1,10 @@
 """Turn a YAML file into a validated, compiled :class:`Scenario` (or a list of located problems).
 
 text -> YAML with positions (yamlfile.py) -> extends, reference case, variant, --set (overrides.py)
-     -> shape checked (schema.py, messages.py) -> compiled into a decision model (this module, with
-        compiler.py, compile_cohort.py, compile_strategies.py, test_and_treat.py,
-        cell_therapy_pathway.py, compile_distributions.py) -> whole-scenario checks (consistency.py)
+     -> shape checked (schema.py, schema_survival.py, messages.py) -> compiled into a decision model
+        (this module, with compiler.py, compile_survival.py, compile_cohort.py, compile_strategies.py,
+        test_and_treat.py, cell_therapy_pathway.py, compile_partitions.py, compile_distributions.py)
+     -> whole-scenario checks (consistency.py)
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from atmpcli.scenario.compile_cohort import (
     compile_transitions,
 )
 from atmpcli.scenario.compile_distributions import compile_joint, compile_uncertainty, parameter_info
+from atmpcli.scenario.compile_partitions import compile_partitions
 from atmpcli.scenario.compile_strategies import all_strategy_specs, compile_strategy, compile_tree
+from atmpcli.scenario.compile_survival import compile_curves
 from atmpcli.scenario.compiled import Scenario
 from atmpcli.scenario.compiler import Compiler
 from atmpcli.scenario.consistency import check_effects, check_graph
@@ -93,7 +96,9 @@ def compile_scenario(path: Path, doc: YamlDocument, spec: S.ScenarioSpec) -> Sce
     c = Compiler(path, doc, spec)
     tables = _tables(c)
     c.check_names(spec.parameters, ("parameters",), what="parameter")
+    survival = compile_curves(c)  # first: the other formulas may use the curves
     params = {n: c.expr(p.value, ("parameters", n)) for n, p in spec.parameters.items()}
+    params.update(survival.parameters)
     states = compile_states(c)
     transitions = compile_transitions(c)
     rewards = [
@@ -106,9 +111,13 @@ def compile_scenario(path: Path, doc: YamlDocument, spec: S.ScenarioSpec) -> Sce
     strategies = [compile_strategy(c, n, s) for n, s in specs.items()]
     if spec.comparator is not None and spec.comparator not in specs:
         c.unknown(("comparator",), spec.comparator, list(specs), "strategy")
+    partitions = compile_partitions(c, strategies, tree, rewards)
     settings = compile_settings(c, tree, strategies)
     uncertain, ranges = compile_uncertainty(c)
     dirichlet, correlation = compile_joint(c, uncertain)
+    uncertain.update(survival.uncertain)
+    ranges.update(survival.ranges)
+    correlation += survival.correlation
     if c.problems:
         raise ScenarioError(c.problems)
     sc = Scenario(
@@ -135,7 +144,9 @@ def compile_scenario(path: Path, doc: YamlDocument, spec: S.ScenarioSpec) -> Sce
         ranges=ranges,
         dirichlet=dirichlet,
         correlation=correlation,
-        parameter_info=parameter_info(c),
+        parameter_info=parameter_info(c) | survival.info,
+        survival=survival.model,
+        partitions=partitions,
     )
     check_effects(c, sc)
     check_graph(c, sc)

@@ -43,6 +43,8 @@ def compile_transitions(c: Compiler) -> list[TransitionRow]:
     """One row per state, in state order (a row that cannot be compiled is empty)."""
     spec = c.spec
     rows = [TransitionRow(i, {}, None, ("transitions", name)) for i, name in enumerate(spec.states)]
+    if spec.partitioned_survival:  # occupancy is read off curves (compile_partitions.py)
+        return rows
     for src, row in spec.transitions.items():
         i = c.state_ref(src, ("transitions", src))
         if i is None:

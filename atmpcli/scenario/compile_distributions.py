@@ -10,6 +10,7 @@ import numpy as np
 
 from atmpcli.model.decision_model import CorrelationGroup, DirichletGroup, ParameterInfo, Uncertain
 from atmpcli.model.expressions import Expression
+from atmpcli.scenario import schema as S
 from atmpcli.scenario.compiler import Compiler
 from atmpcli.scenario.yamlfile import Loc
 
@@ -20,23 +21,34 @@ def compile_uncertainty(
     uncertain: dict[str, Uncertain] = {}
     ranges: dict[str, tuple[Expression | None, Expression | None]] = {}
     for name, p in c.spec.parameters.items():
-        loc = ("parameters", name)
-        if p.distribution is not None:
-            d = p.distribution
-            given = {}
-            for key in type(d).model_fields:
-                raw = getattr(d, key)
-                if key != "type" and raw is not None:
-                    e = c.expr(raw, (*loc, "distribution", key))
-                    if e is not None:
-                        given[key] = e
-            uncertain[name] = Uncertain(name, d.type, given, (*loc, "distribution"))
-        if p.low is not None or p.high is not None:
-            if p.low is None or p.high is None:
-                c.fail(loc, "give both low and high for a one-way sensitivity range")
-            else:
-                ranges[name] = (c.expr(p.low, (*loc, "low")), c.expr(p.high, (*loc, "high")))
+        parameter_uncertainty(c, name, p, ("parameters", name), uncertain, ranges)
     return uncertain, ranges
+
+
+def parameter_uncertainty(
+    c: Compiler,
+    name: str,
+    p: S.ParameterSpec,
+    loc: Loc,
+    uncertain: dict[str, Uncertain],
+    ranges: dict[str, tuple[Expression | None, Expression | None]],
+) -> None:
+    """Add a parameter's distribution and one-way range (as written at ``loc``) to ``uncertain`` and ``ranges``."""
+    if p.distribution is not None:
+        d = p.distribution
+        given = {}
+        for key in type(d).model_fields:
+            raw = getattr(d, key)
+            if key != "type" and raw is not None:
+                e = c.expr(raw, (*loc, "distribution", key))
+                if e is not None:
+                    given[key] = e
+        uncertain[name] = Uncertain(name, d.type, given, (*loc, "distribution"))
+    if p.low is not None or p.high is not None:
+        if p.low is None or p.high is None:
+            c.fail(loc, "give both low and high for a one-way sensitivity range")
+        else:
+            ranges[name] = (c.expr(p.low, (*loc, "low")), c.expr(p.high, (*loc, "high")))
 
 
 def compile_joint(c: Compiler, uncertain: dict[str, Uncertain]) -> tuple[list[DirichletGroup], list[CorrelationGroup]]:
@@ -84,11 +96,13 @@ def compile_joint(c: Compiler, uncertain: dict[str, Uncertain]) -> tuple[list[Di
 
 def parameter_info(c: Compiler) -> dict[str, ParameterInfo]:
     """Each parameter's source, distribution and one-way range as written (for listings)."""
-    out = {}
-    for name, p in c.spec.parameters.items():
-        dist = ""
-        if p.distribution is not None:
-            fields = {k: v for k, v in p.distribution.model_dump().items() if v is not None and k != "type"}
-            dist = f"{p.distribution.type}(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
-        out[name] = ParameterInfo(p.source or p.description or "", dist, p.low, p.high)
-    return out
+    return {name: info_of(p) for name, p in c.spec.parameters.items()}
+
+
+def info_of(p: S.ParameterSpec, source: str = "", distribution: str = "") -> ParameterInfo:
+    """A parameter's source, distribution (or ``distribution`` when it has none) and range as written."""
+    dist = distribution
+    if p.distribution is not None:
+        fields = {k: v for k, v in p.distribution.model_dump().items() if v is not None and k != "type"}
+        dist = f"{p.distribution.type}(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
+    return ParameterInfo(p.source or p.description or source, dist, p.low, p.high)

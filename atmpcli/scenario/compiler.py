@@ -15,6 +15,7 @@ from typing import Any
 from atmpcli.errors import FormulaError, Problem
 from atmpcli.model.decision_model import Payoff
 from atmpcli.model.expressions import Expression
+from atmpcli.model.survival_model import SurvivalModel
 from atmpcli.scenario import schema as S
 from atmpcli.scenario.compiled import RESERVED, VALID_NAME
 from atmpcli.scenario.formula import FUNCTIONS, parse
@@ -35,6 +36,7 @@ class Compiler:
         self.state_index: dict[str, int] = {n: i for i, n in enumerate(spec.states)}
         self.table_names = frozenset(spec.tables)
         self.components: list[str] = []  # cost components, in the order they first appear
+        self.curves: SurvivalModel | None = None  # survival curves, for surv() and event_prob() (compile_survival.py)
 
     def fail(self, loc: Loc, message: str, *, key: bool = False) -> None:
         """Record a problem at ``loc`` (at its key rather than its value with ``key``)."""
@@ -64,7 +66,7 @@ class Compiler:
             self.fail(loc, f"'{S.REST}' is only allowed in a transition row or as a branch probability")
             return None
         try:
-            return Expression(parse(value, self.table_names), loc)
+            return Expression(parse(value, self.table_names, self.curves), loc)
         except FormulaError as exc:
             self.fail(loc, str(exc))
             return None

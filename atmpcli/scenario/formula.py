@@ -16,11 +16,12 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from atmpcli.errors import FormulaError
+from atmpcli.model.expressions import as3d
 
 Array = np.ndarray
 Env = Mapping[str, Any]
@@ -88,6 +89,22 @@ FUNCTIONS: dict[str, tuple[Callable[..., Array], int, int | None]] = {
     "waning": (_waning, 3, 3),
 }
 
+# Functions of a survival curve (model/survival_model.py), times in years: surv(curve, t) is S(t) and
+# event_prob(curve, t0, t1) = 1 - S(t1) / S(t0), the probability of the event between t0 and t1 for
+# someone event-free at t0 (a transition probability from a curve). name -> number of arguments.
+CURVE_FUNCTIONS = {"surv": 2, "event_prob": 3}
+
+
+class Curves(Protocol):
+    """What formulas need of a scenario's survival curves (atmpcli.model.survival_model.SurvivalModel)."""
+
+    def known(self) -> list[str]: ...
+
+    def names(self, name: str) -> frozenset[str]: ...
+
+    def cumhaz(self, name: str, env: Env, t: object) -> Array: ...
+
+
 _BINOPS: dict[type, tuple[str, Callable[[Array, Array], Array]]] = {
     ast.Add: ("+", np.add),
     ast.Sub: ("-", np.subtract),
@@ -125,9 +142,15 @@ class Formula:
     def is_constant(self) -> bool:
         return not self.names and not self.functions
 
+    def syntax(self) -> ast.expr:
+        """The parsed syntax tree (``text`` is the source after ``^`` became ``**``), for translators such
+        as the Excel twin (atmpcli/report/excel_twin/formulas.py)."""
+        return ast.parse(self.text, mode="eval").body
 
-def parse(text: str | float | int, table_names: frozenset[str] = frozenset()) -> Formula:
-    """Parse ``text`` into a :class:`Formula`; ``table_names`` may be called like functions."""
+
+def parse(text: str | float | int, table_names: frozenset[str] = frozenset(), curves: Curves | None = None) -> Formula:
+    """Parse ``text`` into a :class:`Formula`; ``table_names`` may be called like functions, ``curves`` by
+    the curve functions (``surv``, ``event_prob``)."""
     if isinstance(text, bool):
         raise FormulaError(f"expected a number or a formula, got {text!r}")
     if isinstance(text, int | float):
@@ -152,7 +175,7 @@ def parse(text: str | float | int, table_names: frozenset[str] = frozenset()) ->
         raise FormulaError(f"cannot parse formula '{src}': {exc.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise FormulaError(f"cannot parse formula '{src}': too deeply nested or invalid") from None
-    compiler = _FormulaCompiler(src, table_names)
+    compiler = _FormulaCompiler(src, table_names, curves)
     try:
         fn = compiler.compile(tree.body)
     except RecursionError:
@@ -176,8 +199,8 @@ class _FormulaCompiler:
     Collects the names and the table functions the formula uses.
     """
 
-    def __init__(self, src: str, tables: frozenset[str]) -> None:
-        self.src, self.tables = src, tables
+    def __init__(self, src: str, tables: frozenset[str], curves: Curves | None = None) -> None:
+        self.src, self.tables, self.curves = src, tables, curves
         self.names: set[str] = set()
         self.funcs: set[str] = set()
 
@@ -268,6 +291,8 @@ class _FormulaCompiler:
         if node.keywords:
             raise FormulaError(f"keyword arguments are not supported in '{src}'")
         fname = node.func.id
+        if fname in CURVE_FUNCTIONS:
+            return self._curve_call(fname, node)
         if fname not in self.tables and fname not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
             raise FormulaError(f"unknown function '{fname}' in '{src}' (known: {known})")
@@ -283,6 +308,40 @@ class _FormulaCompiler:
             want = f"{lo}" if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
             raise FormulaError(f"{fname}() takes {want} arguments in '{src}'")
         return lambda env: func(*(a(env) for a in args))
+
+    def _curve_call(self, fname: str, node: ast.Call) -> _Fn:
+        """surv(curve, t) or event_prob(curve, t0, t1): the first argument names a curve."""
+        src, want = self.src, CURVE_FUNCTIONS[fname]
+        usage = f"{fname}(curve, t)" if want == 2 else f"{fname}(curve, t0, t1)"
+        if len(node.args) != want:
+            raise FormulaError(f"{usage} takes {want} arguments in '{src}'")
+        first = node.args[0]
+        known = self.curves.known() if self.curves is not None else []
+        if not isinstance(first, ast.Name) or first.id not in known:
+            what = f"'{first.id}'" if isinstance(first, ast.Name) else "its first argument"
+            hint = f" (curves: {', '.join(known)})" if known else " (the scenario defines no survival curves)"
+            raise FormulaError(f"{fname}(): {what} is not a survival curve in '{src}'{hint}")
+        curve, curves = first.id, self.curves
+        assert curves is not None
+        times = [self.compile(a) for a in node.args[1:]]
+        self.names.update(curves.names(curve))
+        self.funcs.add(fname)
+
+        def cumhaz(env: Env, t: Array) -> Array:
+            t3 = as3d(t)
+            out = curves.cumhaz(curve, env, t3.reshape(t3.shape[0], -1))
+            return out.reshape(out.shape[0], *t3.shape[1:])
+
+        if want == 2:
+            return lambda env: np.exp(-cumhaz(env, times[0](env)))
+
+        def event_prob(env: Env) -> Array:
+            h0, h1 = cumhaz(env, times[0](env)), cumhaz(env, times[1](env))
+            with np.errstate(invalid="ignore"):
+                p = -np.expm1(-(h1 - h0))
+            return np.where(np.isinf(h0), 1.0, p)  # after everyone has had the event, the event is certain
+
+        return event_prob
 
     _HANDLERS: dict[type, Callable[[_FormulaCompiler, Any], _Fn]] = {
         ast.Constant: _constant,

@@ -12,6 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
+from atmpcli.scenario import schema_survival
+from atmpcli.scenario.schema_survival import CurveSpec, GeneralPopulationSpec, PartitionSpec
+
 REST = "rest"  # the complement marker in transition rows and tree branches
 
 
@@ -40,13 +43,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-DISTRIBUTIONS = ("fixed", "normal", "truncnormal", "lognormal", "gamma", "beta", "uniform", "triangular", "pert")
+DISTRIBUTIONS = (
+    "fixed",
+    "normal",
+    "truncnormal",
+    "lognormal",
+    "gamma",
+    "beta",
+    "uniform",
+    "triangular",
+    "pert",
+    "binomial",
+    "poisson",
+)
 
 
 class DistributionSpec(Strict):
     """A parameter's uncertainty. Which keys apply depends on ``type`` (docs/scenario-format.md)."""
 
-    type: Literal["fixed", "normal", "truncnormal", "lognormal", "gamma", "beta", "uniform", "triangular", "pert"]
+    type: Literal[DISTRIBUTIONS]  # type: ignore[valid-type] - the tuple's names
     mean: Expr | None = None
     se: Expr | None = None
     sd: Expr | None = None
@@ -64,6 +79,8 @@ class DistributionSpec(Strict):
     mode: Expr | None = None
     lower: Expr | None = None  # truncation bounds of truncnormal
     upper: Expr | None = None
+    prob: Expr | None = None  # binomial: a proportion of `size` trials (heemod's binomial(prob, size))
+    size: Expr | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> DistributionSpec:
@@ -90,8 +107,11 @@ _FORMS: dict[str, list[tuple[str, ...]]] = {
     "uniform": [("min", "max")],
     "triangular": [("min", "mode", "max"), ("min", "max")],
     "pert": [("min", "mode", "max"), ("min", "max")],
+    "binomial": [("size",)],
+    "poisson": [()],
 }
-_OPTIONAL = {k: {"mean"} for k in ("normal", "truncnormal", "lognormal", "gamma", "beta")}
+_OPTIONAL = {k: {"mean"} for k in ("normal", "truncnormal", "lognormal", "gamma", "beta", "poisson")}
+_OPTIONAL["binomial"] = {"prob"}
 
 
 class ParameterSpec(Strict):
@@ -418,3 +438,10 @@ class ScenarioSpec(Strict):
     correlation: list[CorrelationSpec] = []
     variants: dict[str, VariantSpec] = {}
     budget_impact: BudgetImpactSpec | None = None
+    survival: dict[str, CurveSpec] = {}  # survival curves (schema_survival.py)
+    general_population: GeneralPopulationSpec | None = None
+    partitioned_survival: dict[str, PartitionSpec] = {}
+
+
+schema_survival.rebuild({"ParameterSpec": ParameterSpec})
+ScenarioSpec.model_rebuild()

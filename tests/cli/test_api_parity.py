@@ -6,7 +6,9 @@ raises the same error. Sample counts are small: the point is the shape and the n
 """
 
 import io
+import json
 import math
+import warnings
 
 import pandas as pd
 import pytest
@@ -23,10 +25,10 @@ OVARIAN = ROOT / "examples" / "survival"
 
 
 def _cells(frame: pd.DataFrame, column: str) -> list:
-    """A column as plain values, with every kind of empty (None, NaN, "") as None."""
+    """A column as plain values, with every kind of empty (None, NaN, <NA>, "") as None."""
     out = []
     for v in frame[column].tolist():
-        if v is None or v == "" or (isinstance(v, float) and math.isnan(v)):
+        if v is None or v is pd.NA or v == "" or (isinstance(v, float) and math.isnan(v)):
             out.append(None)
         elif isinstance(v, bool):
             out.append(v)
@@ -115,6 +117,17 @@ def test_other_analyses_of_the_api_are_the_cli_csv(tmp_path):
             samples=30, wtp=[100000], evppi=[["c_trtA"]]
         ),
     )
+    run_both(
+        ["psa", "sick_sicker", "-n", "60", "--evppi", "u_S1", "--evppi-method", "gam", "--wtp", "100000"],
+        lambda: atmpcli.load("sick_sicker").psa(samples=60, wtp=[100000], evppi=[["u_S1"]], evppi_method="gam"),
+    )
+    study = ["--study", "normal:u_S1", "--sd", "0.2", "-n", "80", "--size", "25,100", "--wtp", "120000"]
+    run_both(
+        ["evsi", "sick_sicker", *study, "--population", "1000", "--cost", "5000", "--cost-per-patient", "10"],
+        lambda: atmpcli.load("sick_sicker").evsi(
+            "normal:u_S1", [25, 100], [120000], samples=80, sd=0.2, population=1000, study_costs=(5000, 10, 0)
+        ),
+    )
     fit = ["survival", "fit", str(OVARIAN / "ovarian.csv"), "--dist", "weibull,lnorm", "--cure", "--times", "365"]
     run_both(
         fit, lambda: atmpcli.fit_survival(OVARIAN / "ovarian.csv", dist="weibull,lnorm", cure=True, times=[365]).frame
@@ -138,3 +151,26 @@ def test_per_sample_frame_is_the_per_sample_file(tmp_path):
     path = tmp_path / "samples.csv"
     assert runner.invoke(app, ["psa", "sick_sicker", "-n", "30", "--per-sample", str(path), "-f", "csv"]).exit_code == 0
     assert_same(atmpcli.load("sick_sicker").psa(samples=30, per_sample=True), path.read_text())
+
+
+def test_survival_checks_and_warnings_of_the_api_are_the_cli_json(tmp_path):
+    from atmpcli.analysis.result import records
+    from atmpcli.report.csv_json import jsonable
+    from tests.cli.test_survival_scenario_cli import BASE
+
+    path = tmp_path / "above.yaml"  # PFS above OS, and curves above the general population: warnings
+    path.write_text(BASE.replace("sdlog: 1.1}}", "sdlog: 1.1}, cure: 0.6}").replace("scale: 14}", "scale: 400}"))
+    for name in ("cll8_fcr_psm", str(path)):
+        result = runner.invoke(app, ["compare", name, "-f", "json"])
+        assert result.exit_code == 0, result.stderr
+        doc = json.loads(result.stdout)
+        model = atmpcli.load(name)
+        assert jsonable(records(model.survival_checks())) == doc["survival"]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.compare()
+        assert [str(w.message) for w in caught] == doc["warnings"]
+        assert [f"warning: {w}" for w in doc["warnings"]] == [
+            line for line in result.stderr.splitlines() if line.startswith("warning: ")
+        ]
+    assert doc["warnings"]  # the second scenario has some

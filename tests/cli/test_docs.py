@@ -79,7 +79,12 @@ def test_columns_and_measures_of_every_result_are_documented():
         columns += [c for c in frame.columns if not c.startswith("nmb_")]
     for column in columns:
         assert column in documented, column
+    from atmpcli.analysis.survival_checks import SURVIVAL_CHECK_COLUMNS
+
+    evsi = model.evsi("normal:u_S1", [25], [120000], samples=60, sd=0.2, population=1000, study_costs=(1e4, 10, 0))
+    for column in [*evsi.columns, *SURVIVAL_CHECK_COLUMNS]:
+        assert column in documented, column
     psa = model.psa(samples=30, evppi=[["c_trtA"]], population=1000)
-    for measure in dict.fromkeys(psa["measure"]):
+    for measure in [*dict.fromkeys(psa["measure"]), *dict.fromkeys(evsi["measure"])]:
         stem = measure.rsplit("_", 1)[0] if measure.startswith(("inc_cost_", "inc_effect_")) else measure
         assert measure in documented or f"{stem}_*" in documented, measure

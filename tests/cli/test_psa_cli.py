@@ -68,10 +68,15 @@ def test_per_sample_file_round_trips_through_results(tmp_path: Path):
     direct = ok("psa", "sick_sicker", "-n", "400", "-f", "csv", "--wtp", "90000", "--per-sample", str(out))
     per = pd.read_csv(out)
     assert len(per) == 400 and "cost_SoC" in per and "effect_AB" in per and "c_trtA" in per
-    again = ok("psa", "--results", str(out), "-f", "csv", "--wtp", "90000")
+    run = runner.invoke(app, ["psa", "--results", str(out), "-f", "csv", "--wtp", "90000", "--evppi", "c_trtA"])
+    assert run.exit_code == 0
+    assert "4 strategies (SoC, A, B, AB), 400 samples, layout cost_<s>/effect_<s>" in run.stderr
+    assert "ignored columns: sample" in run.stderr
+    again = run.stdout
     pick = lambda text, m: pd.read_csv(io.StringIO(text)).query("measure == @m")["value"].tolist()  # noqa: E731
     assert pick(direct, "prob_cost_effective") == pytest.approx(pick(again, "prob_cost_effective"))
     assert pick(direct, "evpi") == pytest.approx(pick(again, "evpi"))
+    assert pick(again, "evppi")  # the parameter columns of the same file feed EVPPI
 
 
 def test_draws_file_runs_the_model_on_given_parameter_sets(tmp_path: Path):
@@ -98,12 +103,21 @@ def test_errors(args, message):
     assert message in result.stderr and result.stdout == ""
 
 
-def test_draws_with_unknown_columns(tmp_path: Path):
+def test_draws_with_other_columns_pass_with_a_note(tmp_path: Path):
     draws = tmp_path / "d.csv"
-    draws.write_text("c_trtA,nonsense\n1,2\n")
-    result = runner.invoke(app, ["psa", "sick_sicker", "--draws", str(draws)])
+    draws.write_text("iteration,c_trtA,source\n1,12000,trial\n2,13000,trial\n")
+    result = runner.invoke(app, ["psa", "sick_sicker", "--draws", str(draws), "-f", "csv", "--wtp", "1"])
+    assert result.exit_code == 0
+    assert result.stderr == f"{draws}: ignoring columns that are not parameters of the scenario: iteration, source\n"
+    none = tmp_path / "none.csv"
+    none.write_text("a,b\n1,2\n")
+    result = runner.invoke(app, ["psa", "sick_sicker", "--draws", str(none)])
     assert result.exit_code == 1
-    assert "not parameters of the scenario: nonsense" in result.stderr
+    assert result.stderr == f"error: {none}:1: no column is a parameter of the scenario (columns: a, b)\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("c_trtA,note\n12000,x\nabc,y\n")
+    result = runner.invoke(app, ["psa", "sick_sicker", "--draws", str(bad)])
+    assert result.stderr == f"error: {bad}:3:1: column c_trtA: expected a number, got 'abc'\n"
 
 
 def test_results_file_errors_name_the_line(tmp_path: Path):

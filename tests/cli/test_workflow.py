@@ -13,7 +13,7 @@ from tests.conftest import bundled
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("template", ["markov", "tree", "test-and-treat", "cell-therapy"])
+@pytest.mark.parametrize("template", ["markov", "tree", "test-and-treat", "cell-therapy", "psm"])
 def test_init_templates_validate_and_compare(template, tmp_path):
     result = runner.invoke(app, ["init", "mine", "--template", template, "--dir", str(tmp_path)])
     assert result.exit_code == 0, result.stderr
@@ -70,9 +70,11 @@ def test_readme_path_from_init_to_workbook_report_and_figures(tmp_path, monkeypa
         ["validate", "my_model.yaml"],
         ["compare", "my_model.yaml", "--plot", "my_model.png"],
         ["compare", "my_model.yaml", "-o", "my_model.xlsx"],
+        ["workbook", "my_model.yaml", "-o", "my_model_live.xlsx"],
         ["report", "my_model.yaml", "-o", "my_model.html", "--psa-samples", "300"],
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.stderr)
-    for name in ("my_model.yaml", "my_model.png", "my_model.xlsx", "my_model.html", "my_model_files/ce_plane.png"):
+    files = ("my_model.yaml", "my_model.png", "my_model.xlsx", "my_model_live.xlsx", "my_model.html")
+    for name in (*files, "my_model_files/ce_plane.png"):
         assert (tmp_path / name).stat().st_size > 500, name

@@ -78,6 +78,9 @@ def test_report(golden, tmp_path, scenario, ext):
     golden(f"{scenario}/report.{ext}", target.read_text(encoding="utf-8"))
 
 
+EVPPI = ["--evppi", "u_S1", "--evppi", "c_trtA,c_trtB", "--evppi-method", "gam", "--wtp", "100000"]
+EVSI = ["--study", "normal:u_S1", "--sd", "0.2", "-n", "200", "--size", "25,100", "--wtp", "120000"]
+EVSI += ["--population", "1000", "--cost", "50000", "--cost-per-patient", "100"]
 HERC = "strategy,cost,effect\nUC,5000,1\nA,12000,1.5\nB,10000,2\nC,25000,3\nD,35000,4\nE,55000,5\n"
 OTHERS = [
     ("cart_pediatric_all/variants.txt", ["variants", "cart_pediatric_all"]),
@@ -87,6 +90,11 @@ OTHERS = [
     ("cart_belgium_budget/budget-impact.txt", ["budget-impact", "cart_belgium_budget"]),
     ("cart_belgium_budget/budget-impact.csv", ["budget-impact", "cart_belgium_budget", "-f", "csv"]),
     ("sick_sicker/dsa-two-way.txt", ["dsa", "sick_sicker", "--two-way", "c_trtB,u_S1", "--steps", "3"]),
+    ("sick_sicker/psa-evppi.txt", ["psa", "sick_sicker", "-n", "200", *EVPPI]),
+    ("sick_sicker/evsi.txt", ["evsi", "sick_sicker", *EVSI]),
+    ("sick_sicker/evsi.csv", ["evsi", "sick_sicker", *EVSI, "-f", "csv"]),
+    ("cll8_fcr_psm/compare.txt", ["compare", "cll8_fcr_psm"]),
+    ("cll8_fcr_psm/compare.json", ["compare", "cll8_fcr_psm", "-f", "json"]),
 ]
 
 

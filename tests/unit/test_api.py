@@ -38,7 +38,7 @@ def test_readable_reprs():
     result = model.results.compare()
     lines = repr(result).splitlines()
     assert lines[0].startswith("Comparison: ") and lines[1] == "USD, effect qalys, per person"
-    assert lines[2] == "4 rows x 26 columns; other tables: incremental, payments, trace, long"
+    assert lines[2] == "4 rows x 26 columns; other tables: incremental, payments, trace, long, survival"
     assert "strategy" in lines[3] and "SoC" in lines[4]
 
 
@@ -57,11 +57,25 @@ def test_results_know_their_units_provenance_and_tables():
     assert psa.document()["provenance"] == psa.provenance.to_dict()
 
 
-def test_readme_python_example_runs(monkeypatch):
+def test_readme_python_example_runs(monkeypatch, tmp_path):
     import re
 
     from tests.conftest import ROOT
 
     monkeypatch.chdir(ROOT)
     block = re.search(r"## Python\n\n```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S).group(1)
-    exec(compile(block.replace("samples=1000", "samples=100"), "README.md", "exec"), {})
+    block = block.replace("samples=1000", "samples=100").replace('"sick_sicker.xlsx"', repr(str(tmp_path / "x.xlsx")))
+    exec(compile(block, "README.md", "exec"), {})
+    assert (tmp_path / "x.xlsx").stat().st_size > 0
+
+
+def test_survival_checks_and_warnings(tmp_path):
+    from tests.cli.test_survival_scenario_cli import BASE
+
+    checks = atmpcli.load("cll8_fcr_psm").survival_checks()
+    assert list(checks["curve"]) == ["os_fc", "os_fcr"]
+    assert (checks["points_above_general_population"] == 0).all()
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE.replace("sdlog: 1.1}}", "sdlog: 1.1}, cure: 0.6}"))  # outlives the population
+    with pytest.warns(UserWarning, match="curve os is above general-population survival"):
+        atmpcli.load(path).compare()

@@ -127,3 +127,69 @@ def test_joint_distribution_errors(groups, message, write_scenario):
         ScenarioError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[").replace("]", r"\]")
     ):
         load_scenario(write_scenario(JOINT.replace("GROUPS", groups)))
+
+
+def test_binomial_is_heemods_proportion_of_successes():
+    # heemod's binomial(prob, size) draws qbinom(u, size, prob) / size: a proportion on the grid 0, 1/size, ..., 1
+    from scipy import stats
+
+    d, x = sample("binomial", {"size": 40}, value=0.25)
+    assert d.params == (0.25, 40.0) and d.mean == 0.25
+    assert set(np.unique(x * 40)) <= set(range(41)) and np.allclose(x * 40, np.round(x * 40))
+    assert x.mean() == pytest.approx(0.25, abs=5 * math.sqrt(0.25 * 0.75 / 40 / RNG_SIZE))
+    assert x.var() == pytest.approx(0.25 * 0.75 / 40, rel=0.01)  # p(1 - p) / n
+    freq = np.bincount(np.round(x * 40).astype(int), minlength=41) / RNG_SIZE
+    assert freq[10] == pytest.approx(stats.binom.pmf(10, 40, 0.25), abs=0.003)
+    u = np.array([0.025, 0.5, 0.975])
+    assert d.quantile(u) == pytest.approx(stats.binom.ppf(u, 40, 0.25) / 40)  # 5/40, 10/40, 16/40
+    assert list(d.quantile(u) * 40) == [5, 10, 16]
+    assert (x >= 0.45).mean() == pytest.approx(stats.binom.sf(17, 40, 0.25), abs=0.0006)  # 0.00465
+    assert canonical("binomial", {"prob": 0.1, "size": 10}, 0.9).params == (0.1, 10.0)  # prob overrides the value
+
+
+def test_poisson_counts():
+    from scipy import stats
+
+    d, x = sample("poisson", {"mean": 3.5})
+    assert d.mean == 3.5 and np.allclose(x, np.round(x))
+    assert x.mean() == pytest.approx(3.5, abs=5 * math.sqrt(3.5 / RNG_SIZE)) and x.var() == pytest.approx(3.5, rel=0.01)
+    assert (x == 0).mean() == pytest.approx(math.exp(-3.5), abs=0.002)  # e^-3.5 = 0.0302
+    assert d.quantile(np.array([0.5, 0.99])) == pytest.approx(stats.poisson.ppf([0.5, 0.99], 3.5))  # 3 and 9
+    assert canonical("poisson", {}, 2.0).params == (2.0,)  # the mean defaults to the value
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "value", "message"),
+    [
+        ("binomial", {"size": 10}, 1.5, "prob between 0 and 1"),
+        ("binomial", {"size": 2.5}, 0.5, "whole size"),
+        ("poisson", {"mean": -1}, 0, "at least 0"),
+    ],
+)
+def test_binomial_and_poisson_errors(kind, given, value, message):
+    with pytest.raises(ValueError, match=message):
+        canonical(kind, given, value)
+
+
+def test_binomial_in_a_scenario(write_scenario):
+    from atmpcli.analysis.sampling import sampler
+    from atmpcli.scenario.compile import load_scenario
+
+    text = """
+title: binomial draws
+currency: EUR
+parameters:
+  p_cd: {value: 0.25, distribution: {type: binomial, size: 40}}
+  events: {value: 3, distribution: {type: poisson}}
+tree: {branches: [{name: o, p: 1, costs: {all: "1000 * p_cd + events"}, qalys: 1}]}
+strategies:
+  only: {label: x}
+"""
+    d = sampler(load_scenario(write_scenario(text))).draw(1, 0, 20_000)
+    assert np.allclose(d["p_cd"] * 40, np.round(d["p_cd"] * 40)) and d["p_cd"].mean() == pytest.approx(0.25, abs=0.003)
+    assert d["events"].mean() == pytest.approx(3, abs=0.05)
+    bad = text.replace("size: 40", "size: 40, sd: 1")
+    from atmpcli.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="sd does not apply to a binomial distribution"):
+        load_scenario(write_scenario(bad))

@@ -192,3 +192,11 @@ def test_psm_partition_caps_pfs_at_os_and_counts():
 def test_psm_rejects_probabilities_outside_0_1():
     with pytest.raises(ValueError, match="OS must be"):
         partition(np.array([0.5]), np.array([1.5]))
+
+
+@pytest.mark.parametrize(("family", "params", "dist"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_cumulative_hazard_alone_is_the_same(family, params, dist):
+    from atmpcli.model.survival import family_cumhaz
+
+    t = np.concatenate([[0.0], T])
+    np.testing.assert_array_equal(family_cumhaz(family, params, t), family_log_hazard_cumhaz(family, params, t)[1])

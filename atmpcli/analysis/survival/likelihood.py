@@ -14,6 +14,7 @@ import numpy as np
 from scipy import special, stats
 
 from atmpcli.model.survival import (
+    ALIASES,
     PARAMETERS,
     Curve,
     spline_basis,
@@ -23,15 +24,6 @@ from atmpcli.model.survival import (
     transform_of,
 )
 
-ALIASES = {
-    "exponential": "exp",
-    "lognormal": "lnorm",
-    "loglogistic": "llogis",
-    "log-logistic": "llogis",
-    "log-normal": "lnorm",
-    "generalised-gamma": "gengamma",
-    "generalized-gamma": "gengamma",
-}
 SPLINES = ("spline1", "spline2", "spline3")
 DEFAULT_MODELS = ("exp", "weibull", "gompertz", "llogis", "lnorm", "gengamma", "spline1", "spline2", "spline3")
 
