@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format clean bench
+.PHONY: setup demo test lint format clean bench golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("atmpcli needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -36,3 +36,10 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --write-docs
+
+# Rewrite the golden files (tests/golden) from the current output and show what changed, for review.
+golden: $(STAMP)
+	$(BIN)/python -m pytest tests/golden --update-golden -q
+	git status --short -- tests/golden
+	git --no-pager diff --stat -- tests/golden
+	git --no-pager diff -- tests/golden

@@ -1,59 +1,65 @@
-"""The Python API: the same analyses as the command line, as pandas DataFrames.
+"""The Python API: the same analyses as the command line, returning exactly what it writes as CSV.
 
 >>> import atmpcli
 >>> model = atmpcli.load("sick_sicker")                 # a file path or a bundled/user scenario name
+>>> model                                                # what the scenario is: title, strategies, settings
 >>> model.compare()                                      # one row per strategy (docs/output-format.md)
 >>> model.psa(samples=1000, seed=1, wtp=[50_000, 100_000])
 >>> model.dsa(strategy="B", wtp=100_000)
 >>> model.evsi("normal:u_S1", sizes=[50, 100], wtp=[120_000], sd=0.2)
 >>> model.workbook("sick_sicker.xlsx")                   # the live Excel twin (docs/excel.md)
->>> atmpcli.load("hiv_chancellor", sets={"c_zidovudine": 2000}).compare()
+>>> model.results.compare()                              # the result object: every table, units, provenance
+>>> atmpcli.fit_survival("ipd.csv", dist="weibull,lnorm")  # a SurvivalFits result (not tied to a scenario)
+
+Every ``Model`` method returns the main table of the analysis' result (a pandas DataFrame with the columns
+of ``atmpcli COMMAND --format csv``); ``Model.results`` has the same methods returning the result objects
+(atmpcli.analysis.result.Result: ``frame``, ``tables()``, ``units``, ``provenance``, ``document()``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atmpcli.scenario.compiled import Scenario
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-class Model:
-    """A loaded scenario; every method returns a pandas DataFrame with the CLI's CSV columns."""
+    from atmpcli.analysis.budget import BudgetImpact
+    from atmpcli.analysis.compare import Comparison
+    from atmpcli.analysis.dominance_and_icers import IncrementalTable
+    from atmpcli.analysis.dsa import OneWay, TwoWay
+    from atmpcli.analysis.evsi import EVSIResult
+    from atmpcli.analysis.inputs import ScenarioInputs
+    from atmpcli.analysis.psa_summary import PSASummary
+    from atmpcli.analysis.shortfall import Shortfall
+    from atmpcli.analysis.survival.result import Reconstruction, SurvivalFits
+    from atmpcli.analysis.threshold import ThresholdResult
+    from atmpcli.analysis.trace import CohortTrace
+    from atmpcli.analysis.variants import ScenarioAnalysis
+
+
+class Results:
+    """A scenario's analyses as result objects (what the CLI renders in every format)."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
 
-    @property
-    def strategies(self) -> list[str]:
-        return [s.name for s in self.scenario.strategies]
+    def compare(self, wtp: Sequence[float] | None = None, per: str = "person") -> Comparison:
+        """The comparison; the reviewer's survival warnings (the CLI's stderr) are raised as Python warnings."""
+        return _compared(self.scenario, wtp, per, stacklevel=2)
 
-    def compare(self, wtp: Sequence[float] | None = None, per: str = "person") -> Any:
-        """The comparison's rows; the reviewer's survival warnings (as on the CLI's stderr) as Python warnings."""
-        import warnings
+    def trace(self, strategies: Sequence[str] | None = None) -> CohortTrace:
+        from atmpcli.analysis.trace import cohort_trace
 
-        from atmpcli.analysis.compare import compare
+        return cohort_trace(self.scenario, strategies)
 
-        result = compare(self.scenario, wtp=wtp, per=per)
-        for w in result.warnings:
-            warnings.warn(w, stacklevel=2)
-        return result.to_frame()
+    def inputs(self) -> ScenarioInputs:
+        from atmpcli.analysis.inputs import scenario_inputs
 
-    def survival_checks(self) -> Any:
-        """Survival at 5/10/20 years against the general population, per strategy and curve (compare's JSON)."""
-        import pandas as pd
-
-        from atmpcli.analysis.compare import compare
-        from atmpcli.analysis.survival_checks import SURVIVAL_CHECK_COLUMNS
-
-        return pd.DataFrame(compare(self.scenario).survival, columns=SURVIVAL_CHECK_COLUMNS)
-
-    def workbook(self, path: str | Path, wtp: Sequence[float] | None = None) -> Any:
-        """Write the live Excel workbook (docs/excel.md), as ``atmpcli workbook`` does; returns its summary."""
-        from atmpcli.report.excel_twin import write_live_workbook
-
-        return write_live_workbook(self.scenario, Path(path), wtp=list(wtp) if wtp is not None else None)
+        return scenario_inputs(self.scenario)
 
     def psa(
         self,
@@ -61,32 +67,23 @@ class Model:
         seed: int = 1,
         wtp: Sequence[float] | None = None,
         evppi: Sequence[Sequence[str]] = (),
-        per_sample: bool = False,
+        population: float | None = None,
+        keep_draws: bool = False,
         evppi_method: str = "auto",
-    ) -> Any:
-        """The PSA summary (long form: measure, strategy, wtp, parameters, value), or with ``per_sample`` each
-        sample's cost and effect per strategy and its parameter draws. ``evppi_method``: auto, gam, gp or
-        splines (docs/methods.md)."""
-        import pandas as pd
-
+    ) -> PSASummary:
         from atmpcli.analysis.psa import run_psa
         from atmpcli.analysis.psa_summary import summarise_psa
 
-        result = run_psa(self.scenario, samples, seed, keep_draws=per_sample or bool(evppi))
-        if per_sample:
-            frame = {f"cost_{s}": result.costs[:, k] for k, s in enumerate(result.strategies)}
-            frame.update({f"effect_{s}": result.effects[:, k] for k, s in enumerate(result.strategies)})
-            frame.update(result.draws)
-            return pd.DataFrame(frame)
-        thresholds = list(wtp) if wtp is not None else list(self.scenario.settings.wtp)
-        summary = summarise_psa(
-            result,
-            thresholds,
+        sc = self.scenario
+        samples_run = run_psa(sc, samples, seed, keep_draws=keep_draws or bool(evppi))
+        return summarise_psa(
+            samples_run,
+            list(wtp) if wtp is not None else list(sc.settings.wtp),
             evppi_groups=[list(g) for g in evppi],
             evppi_method=evppi_method,
-            population=self.scenario.settings.population,
+            population=population if population is not None else sc.settings.population,
+            model=sc,
         )
-        return pd.DataFrame(summary.rows())
 
     def evsi(
         self,
@@ -102,30 +99,26 @@ class Model:
         after: float = 0.0,
         population: float | None = None,
         study_costs: tuple[float, float, float] | None = None,
-    ) -> Any:
-        """EVSI of a study ``"KIND:PARAM[,PARAM]"`` as ``atmpcli evsi`` writes it (measure, size, followup,
-        wtp, value); ``study_costs`` = (fixed, per patient, per patient-year) gives the ENBS."""
-        import pandas as pd
-
+    ) -> EVSIResult:
         from atmpcli.analysis.evsi import StudyCosts, run_evsi
         from atmpcli.analysis.psa import run_psa
         from atmpcli.analysis.studies import Study
 
+        sc = self.scenario
         kind, _, params = study.partition(":")
         the_study = Study(kind, tuple(p.strip() for p in params.split(",") if p.strip()), sd=sd, cv=cv, after=after)
-        result = run_psa(self.scenario, samples, seed, keep_draws=True)
-        people = population if population is not None else self.scenario.settings.population
-        r = run_evsi(
-            result,
+        people = population if population is not None else sc.settings.population
+        return run_evsi(
+            run_psa(sc, samples, seed, keep_draws=True),
             the_study,
             list(sizes),
-            list(wtp) if wtp is not None else list(self.scenario.settings.wtp),
+            list(wtp) if wtp is not None else list(sc.settings.wtp),
             followups=followups,
             population=people,
             costs=StudyCosts(*study_costs) if study_costs and people is not None else None,
             seed=seed,
+            model=sc,
         )
-        return pd.DataFrame(r.rows())
 
     def dsa(
         self,
@@ -134,68 +127,200 @@ class Model:
         outcome: str = "inc_nmb",
         parameters: Sequence[str] | None = None,
         percent: float | None = None,
-    ) -> Any:
-        import pandas as pd
+        two_way: Sequence[str] | None = None,
+        steps: int = 5,
+    ) -> OneWay | TwoWay:
+        from atmpcli.analysis.dsa import sensitivity
 
-        from atmpcli.analysis import dsa as D
-
-        strategy = strategy or next(s for s in self.strategies if s != self.scenario.comparator)
-        w = wtp if wtp is not None else self.scenario.settings.wtp[0]
-        ow = D.one_way(
+        return sensitivity(
             self.scenario,
-            D.ranges(self.scenario, parameters, percent),
+            parameters=parameters,
+            percent=percent,
             outcome=outcome,
             strategy=strategy,
-            comparator=self.scenario.comparator,
-            wtp=w,
-        )
-        return pd.DataFrame(
-            [
-                {
-                    "parameter": ow.ranges[i].parameter,
-                    "low": ow.ranges[i].low,
-                    "high": ow.ranges[i].high,
-                    "value_low": ow.low_values[i],
-                    "value_high": ow.high_values[i],
-                    "swing": ow.swing[i],
-                    "optimal_low": ow.optimal_low[i],
-                    "optimal_high": ow.optimal_high[i],
-                }
-                for i in ow.order()
-            ]
+            wtp=wtp,
+            two_way_parameters=two_way,
+            steps=steps,
         )
 
     def threshold(
-        self, parameter: str, strategy: str, wtp: Sequence[float], low: float | None = None, high: float | None = None
-    ) -> Any:
-        import pandas as pd
-
+        self,
+        parameter: str,
+        strategy: str | None = None,
+        wtp: Sequence[float] | None = None,
+        low: float | None = None,
+        high: float | None = None,
+    ) -> ThresholdResult:
+        from atmpcli.analysis.dsa import default_strategy
         from atmpcli.analysis.threshold import threshold
 
-        res = threshold(self.scenario, parameter, strategy, wtp, low, high)
-        return pd.DataFrame(
-            [
-                {"wtp": p.wtp, "threshold": p.value, "cost_effective_below": p.cost_effective_below, "note": p.note}
-                for p in res.points
-            ]
+        sc = self.scenario
+        thresholds = list(wtp) if wtp is not None else list(sc.settings.wtp)
+        return threshold(sc, parameter, strategy or default_strategy(sc), thresholds, low, high)
+
+    def variants(self, variants: Sequence[str] | None = None, wtp: Sequence[float] | None = None) -> ScenarioAnalysis:
+        import dataclasses
+
+        from atmpcli.analysis.variants import scenario_analysis
+
+        source = self.scenario.rebuild  # a scenario.compile.ScenarioSource: the text and overrides loaded
+
+        def load_variant(name: str | None) -> Scenario:
+            if name is None and self.scenario.overrides.get("variant") is None:
+                return self.scenario
+            return dataclasses.replace(source, variant=name)()
+
+        return scenario_analysis(load_variant, variants, wtp)
+
+    def budget_impact(self, years: int | None = None, discount: float | None = None) -> BudgetImpact:
+        return budget_impact_of(self.scenario, years, discount)
+
+
+class Model:
+    """A loaded scenario; every method returns a pandas DataFrame with the CLI's CSV columns."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.results = Results(scenario)
+
+    @property
+    def strategies(self) -> list[str]:
+        return [s.name for s in self.scenario.strategies]
+
+    def __repr__(self) -> str:
+        sc = self.scenario
+        st = sc.settings
+        names = ", ".join(n + (" (comparator)" if n == sc.comparator else "") for n in self.strategies)
+        horizon = f"{sc.n_cycles} cycles of {st.cycle_length:g} y" if sc.has_markov else "decision tree"
+        overrides = {k: v for k, v in sc.overrides.items() if v}
+        return (
+            f"<atmpcli Model '{sc.name}': {sc.title}\n"
+            f"  strategies: {names}\n"
+            f"  {sc.currency}{f' {sc.price_year}' if sc.price_year else ''}; effect {st.effect}; {horizon}; "
+            f"discount {st.discount.costs:g}/{st.discount.effects:g}; wtp {', '.join(f'{w:g}' for w in st.wtp)}"
+            + (f"\n  overrides: {overrides}" if overrides else "")
+            + ">"
         )
 
-    def budget_impact(self, years: int | None = None, discount: float | None = None) -> Any:
-        import pandas as pd
+    def compare(self, wtp: Sequence[float] | None = None, per: str = "person", long: bool = False) -> pd.DataFrame:
+        """``atmpcli compare`` (with ``long``: ``compare --long``, one row per strategy and measure); the
+        reviewer's survival warnings (the CLI's stderr) are raised as Python warnings."""
+        result = _compared(self.scenario, wtp, per, stacklevel=2)
+        return result.long if long else result.frame
 
-        from atmpcli.analysis.budget import budget_impact
-        from atmpcli.model.evaluate import evaluate
+    def survival_checks(self) -> pd.DataFrame:
+        """Survival at 5/10/20 years against the general population, per strategy and curve (compare's JSON
+        ``survival``; empty without survival curves)."""
+        from atmpcli.analysis.compare import compare
 
-        if self.scenario.spec.budget_impact is None:
-            raise ValueError("the scenario has no budget_impact section")
-        res = budget_impact(
-            self.scenario.spec.budget_impact,
-            evaluate(self.scenario),
-            self.scenario.settings.cycle_length,
-            years,
-            discount,
+        return compare(self.scenario).survival
+
+    def workbook(self, path: str | Path, wtp: Sequence[float] | None = None) -> Any:
+        """Write the live Excel workbook (docs/excel.md), as ``atmpcli workbook`` does; returns its summary."""
+        from atmpcli.report.excel_twin import write_live_workbook
+
+        return write_live_workbook(self.scenario, Path(path), wtp=list(wtp) if wtp is not None else None)
+
+    def trace(self, strategies: Sequence[str] | str | None = None) -> pd.DataFrame:
+        """``atmpcli trace``: the cohort trace in long format (strategy, cycle, years, state, proportion, count)."""
+        return self.results.trace([strategies] if isinstance(strategies, str) else strategies).frame
+
+    def show(self) -> pd.DataFrame:
+        """``atmpcli show``: the parameters with their base-case values, formulas, distributions and sources."""
+        return self.results.inputs().frame
+
+    def psa(
+        self,
+        samples: int = 1000,
+        seed: int = 1,
+        wtp: Sequence[float] | None = None,
+        evppi: Sequence[Sequence[str]] = (),
+        per_sample: bool = False,
+        evppi_method: str = "auto",
+        population: float | None = None,
+    ) -> pd.DataFrame:
+        """``atmpcli psa``: the tidy summary (measure, strategy, wtp, parameters, value), or with ``per_sample``
+        what ``psa --per-sample`` writes (sample, cost_<strategy>..., effect_<strategy>..., the draws).
+        ``evppi_method``: auto, gam, gp or splines (docs/methods.md)."""
+        result = self.results.psa(
+            samples, seed, wtp, evppi, population, keep_draws=per_sample, evppi_method=evppi_method
         )
-        return pd.DataFrame(res.rows())
+        return result.psa.frame if per_sample else result.frame
+
+    def evsi(
+        self,
+        study: str,
+        sizes: Sequence[int],
+        wtp: Sequence[float] | None = None,
+        *,
+        samples: int = 5000,
+        seed: int = 1,
+        followups: Sequence[float] | None = None,
+        sd: float | None = None,
+        cv: float = 1.0,
+        after: float = 0.0,
+        population: float | None = None,
+        study_costs: tuple[float, float, float] | None = None,
+    ) -> pd.DataFrame:
+        """``atmpcli evsi``: EVSI of a study ``"KIND:PARAM[,PARAM]"`` (measure, size, followup, wtp, value);
+        ``study_costs`` = (fixed, per patient, per patient-year) gives the ENBS."""
+        return self.results.evsi(
+            study,
+            sizes,
+            wtp,
+            samples=samples,
+            seed=seed,
+            followups=followups,
+            sd=sd,
+            cv=cv,
+            after=after,
+            population=population,
+            study_costs=study_costs,
+        ).frame
+
+    def dsa(
+        self,
+        strategy: str | None = None,
+        wtp: float | None = None,
+        outcome: str = "inc_nmb",
+        parameters: Sequence[str] | None = None,
+        percent: float | None = None,
+        two_way: Sequence[str] | None = None,
+        steps: int = 5,
+    ) -> pd.DataFrame:
+        """``atmpcli dsa``: tornado rows from the largest swing down, or the two-way grid with ``two_way``."""
+        return self.results.dsa(strategy, wtp, outcome, parameters, percent, two_way, steps).frame
+
+    def threshold(
+        self,
+        parameter: str,
+        strategy: str | None = None,
+        wtp: Sequence[float] | None = None,
+        low: float | None = None,
+        high: float | None = None,
+    ) -> pd.DataFrame:
+        """``atmpcli threshold``: per willingness to pay, the value of ``parameter`` where ``strategy`` turns optimal."""
+        return self.results.threshold(parameter, strategy, wtp, low, high).frame
+
+    def variants(self, variants: Sequence[str] | None = None, wtp: Sequence[float] | None = None) -> pd.DataFrame:
+        """``atmpcli variants``: the base case and the named variants side by side."""
+        return self.results.variants(variants, wtp).frame
+
+    def budget_impact(self, years: int | None = None, discount: float | None = None) -> pd.DataFrame:
+        """``atmpcli budget-impact``: the payer's spending by year, with and without the new strategies."""
+        return self.results.budget_impact(years, discount).frame
+
+
+def _compared(scenario: Scenario, wtp: Sequence[float] | None, per: str, stacklevel: int) -> Comparison:
+    """The comparison, its survival warnings raised as Python warnings at the caller's ``stacklevel``."""
+    import warnings
+
+    from atmpcli.analysis.compare import compare
+
+    result = compare(scenario, wtp=wtp, per=per)
+    for w in result.warnings:
+        warnings.warn(w, stacklevel=stacklevel + 1)
+    return result
 
 
 def load(
@@ -210,3 +335,47 @@ def load(
     from atmpcli.scenario.compile import load_scenario
 
     return Model(load_scenario(resolve(str(path)), variant=variant, sets=sets, reference_case=reference_case))
+
+
+def budget_impact_of(sc: Scenario, years: int | None = None, discount: float | None = None) -> BudgetImpact:
+    """The scenario's budget impact section run on its base case; an error naming the file if it has none."""
+    from atmpcli.analysis.budget import budget_impact
+    from atmpcli.errors import Problem, ScenarioError
+    from atmpcli.model.evaluate import evaluate
+
+    if sc.spec.budget_impact is None:
+        raise ScenarioError([sc.doc.problem((), "the scenario has no budget_impact section")])
+    try:
+        return budget_impact(sc.spec.budget_impact, evaluate(sc), sc.settings.cycle_length, years, discount, model=sc)
+    except ValueError as exc:
+        raise ScenarioError([Problem(str(exc), "budget_impact", str(sc.path))]) from None
+
+
+def icers(strategies: Sequence[str], costs: Sequence[float], effects: Sequence[float]) -> IncrementalTable:
+    """``atmpcli icers``: dominance, extended dominance and ICERs of any strategies (``.frame`` is the CSV)."""
+    from atmpcli.analysis.dominance_and_icers import icers as run
+
+    return run(strategies, costs, effects)
+
+
+def fit_survival(data: str | Path, **options: Any) -> SurvivalFits:
+    """``atmpcli survival fit``: options as analysis.survival.from_files.fit_from_file (``.frame`` is the CSV)."""
+    from atmpcli.analysis.survival.from_files import fit_from_file
+
+    return fit_from_file(data, **options)
+
+
+def reconstruct_survival(curve: str | Path, at_risk: str | Path, **options: Any) -> Reconstruction:
+    """``atmpcli survival reconstruct``: patient-level data from a digitised KM curve (``.frame`` is the CSV)."""
+    from atmpcli.analysis.survival.from_files import reconstruct_from_files
+
+    return reconstruct_from_files(curve, at_risk, **options)
+
+
+def shortfall(
+    start_age: int, female: float, discount: float, norms: str = "england-dsu-2014", qalys: float | None = None
+) -> Shortfall:
+    """``atmpcli shortfall``: general-population QALE and, with ``qalys``, the QALY shortfall and NICE weight."""
+    from atmpcli.analysis.shortfall import shortfall as run
+
+    return run(start_age, female, discount, norms, qalys)

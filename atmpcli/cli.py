@@ -7,16 +7,12 @@ import sys
 
 import typer
 
-from atmpcli.commands import (  # noqa: F401 - importing registers the commands
-    basic,
-    evsi,
-    psa,
-    sensitivity,
-    shortfall,
-    survival,
-    workbook,
-    workflow,
-)
+# Importing a module registers its commands; --help lists them in this order (isort would sort them).
+# isort: off
+from atmpcli.commands import scenarios, compare, report, workbook, psa, evsi  # noqa: F401
+from atmpcli.commands import sensitivity, variants, shortfall, survival  # noqa: F401
+
+# isort: on
 from atmpcli.commands.common import app
 
 __all__ = ["app", "main"]

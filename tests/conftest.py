@@ -13,6 +13,10 @@ SCENARIOS = ROOT / "atmpcli" / "scenarios"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden/ from the current output.")
+
+
 def bundled(name: str) -> Path:
     return SCENARIOS / f"{name}.yaml"
 

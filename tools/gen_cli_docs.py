@@ -17,6 +17,7 @@ from atmpcli.cli import app  # noqa: E402
 
 COMMANDS = [
     "compare",
+    "trace",
     "list-scenarios",
     "validate",
     "show",

@@ -10,11 +10,15 @@ practice: Sullivan et al., Value Health 2014;17:5-14).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
+from atmpcli.analysis.inputs import context
+from atmpcli.analysis.result import Result, records, result_type
+from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.outcomes import StrategyOutcome
 
 WORLDS = ("without", "with")
@@ -34,8 +38,14 @@ def cost_by_year(o: StrategyOutcome, cycle_length: float, years: int) -> np.ndar
     return out
 
 
-@dataclass
-class BudgetImpact:
+BUDGET_COLUMNS = ["world", "year", "strategy", "patients", "waiting", "cost"]
+
+
+@result_type
+class BudgetImpact(Result):
+    """The payer's spending by year and strategy, without and with the new strategies, and the difference."""
+
+    sheet: ClassVar[str] = "Budget impact"
     years: int
     strategies: list[str]
     discount: float
@@ -47,8 +57,33 @@ class BudgetImpact:
     def total(self, world: str) -> np.ndarray:
         return sum(self.cost[world].values(), np.zeros(self.years))
 
-    def rows(self) -> list[dict[str, Any]]:
-        """Long rows: world (without, with, incremental), year (1..N), strategy (or total), patients, cost."""
+    @cached_property
+    def by_year(self) -> pd.DataFrame:
+        """``year, without, with, difference``: the total budget each year, then a ``total`` row over the years."""
+        without, with_ = self.total("without"), self.total("with")
+        frame = pd.DataFrame(
+            {"year": list(range(1, self.years + 1)), "without": without, "with": with_, "difference": with_ - without}
+        )
+        total = {"year": "total", "without": without.sum(), "with": with_.sum(), "difference": (with_ - without).sum()}
+        return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"budget": self.budget, "by_year": self.by_year}
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "scenario": self.provenance.scenario,
+            "currency": self.units.currency,
+            "discount": self.discount,
+            "rows": records(self.budget),
+        }
+
+    @cached_property
+    def budget(self) -> pd.DataFrame:
+        """BUDGET_COLUMNS: world (without, with, incremental), year (1..N), strategy (or total), patients, cost."""
+        return pd.DataFrame(self._rows(), columns=BUDGET_COLUMNS)
+
+    def _rows(self) -> list[dict[str, Any]]:
         out = []
         for world in WORLDS:
             for s in self.strategies:
@@ -103,8 +138,11 @@ def budget_impact(
     cycle_length: float,
     years: int | None = None,
     discount: float | None = None,
+    *,
+    model: DecisionModel | None = None,
 ) -> BudgetImpact:
-    """Run the budget impact of ``spec`` (schema.BudgetImpactSpec) on evaluated strategies."""
+    """Run the budget impact of ``spec`` (schema.BudgetImpactSpec) on evaluated strategies; ``model`` (the
+    scenario evaluated) gives the result its title, currency and provenance."""
     n = years or spec.years
     rate = spec.discount if discount is None else discount
     by_name = {o.strategy: o for o in outcomes}
@@ -140,4 +178,14 @@ def budget_impact(
                 demand_left = wt[y]
             c = np.array([sum(st[y0] * per_patient[s][y - y0] for y0 in range(y + 1)) for y in range(n)])
             started[world][s], waiting[world][s], cost[world][s] = st, wt, c * disc
-    return BudgetImpact(n, names, rate, started, waiting, cost, per_patient)
+    described = context(model) if model is not None else {}
+    return BudgetImpact(
+        **described,
+        years=n,
+        strategies=names,
+        discount=rate,
+        started=started,
+        waiting=waiting,
+        cost=cost,
+        per_patient=per_patient,
+    )

@@ -1,132 +1,260 @@
 """The base-case comparison of a scenario's strategies: one row per strategy, stable columns.
 
-Columns (documented in docs/output-format.md; numbers are never rounded here):
+Columns of the main table (documented in docs/output-format.md; numbers are never rounded here):
 ``strategy, label, comparator, cost, cost_<component>..., qalys, life_years, cost_undiscounted,
-qalys_undiscounted, life_years_undiscounted, [responder_fraction, responders,] effect, status, reference,
-inc_cost, inc_effect, icer, inc_cost_vs_comparator, inc_effect_vs_comparator, icer_vs_comparator,
-nmb_<wtp>..., nhb_<wtp>...``
+qalys_undiscounted, life_years_undiscounted, [responder accounting,] [cell/gene-therapy pathway,] effect,
+status, reference, inc_cost, inc_effect, icer, inc_cost_vs_comparator, inc_effect_vs_comparator,
+icer_vs_comparator, nmb_<wtp>..., nhb_<wtp>...``
+
+The :class:`Comparison` also holds the incremental table (by cost), the payer's payments by year, the
+cohort trace, the same numbers in long form (one row per strategy and measure, for ggplot/seaborn), and
+for models with survival curves the reviewer's checks against the general population with their warnings.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
-from atmpcli.analysis.icer import IncrementalAnalysis, incremental_analysis
-from atmpcli.analysis.survival_checks import survival_checks
+from atmpcli.analysis.dominance_and_icers import IncrementalAnalysis, incremental_analysis, incremental_frame
+from atmpcli.analysis.inputs import context
+from atmpcli.analysis.responder_accounting import ACCOUNTING, PATHWAY, metric, pathway_columns, responder_accounting
+from atmpcli.analysis.result import Result, records, result_type
+from atmpcli.analysis.survival_checks import COUNT_COLUMNS, SURVIVAL_CHECK_COLUMNS, survival_checks
+from atmpcli.analysis.trace import trace_by_state, trace_frame
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate
 from atmpcli.model.outcomes import StrategyOutcome
 
+PAYMENT_COLUMNS = ["strategy", "therapy", "year", "amount"]
+LONG_COLUMNS = ["strategy", "label", "comparator", "status", "measure", "wtp", "value"]
+_NOT_MEASURES = ("strategy", "label", "comparator", "status", "reference")
 
-@dataclass
-class Comparison:
-    scenario: DecisionModel
-    outcomes: list[StrategyOutcome]
+
+def wtp_column(prefix: str, wtp: float) -> str:
+    return f"{prefix}_{wtp:.15g}"
+
+
+@result_type
+class Comparison(Result):
+    """Costs, effects, incremental analysis and net benefit of every strategy in the base case."""
+
+    sheet: ClassVar[str] = "Results"
+    strategies: pd.DataFrame  # one row per strategy, in scenario order (the module docstring)
     incremental: IncrementalAnalysis
+    payments: pd.DataFrame  # PAYMENT_COLUMNS: the payer's undiscounted payments per person by year
+    trace: pd.DataFrame  # analysis.trace.TRACE_COLUMNS
     wtp: list[float]
     per: str  # "person" or "cohort"
-    columns: list[str] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    survival: list[dict[str, Any]] = field(default_factory=list)  # curves against the general population
-    warnings: list[str] = field(default_factory=list)  # located lines: PFS above OS, curves above the population
+    comparator: str
+    cost_components: list[str]
+    has_cohort: bool
+    has_utilities: bool
+    has_response: bool
+    state_labels: dict[str, str]  # cohort state -> label, for figures
+    survival: pd.DataFrame  # SURVIVAL_CHECK_COLUMNS: the curves against the general population (survival_checks)
+    warnings: list[str]  # located lines: PFS above OS, curves above the population
 
     @property
     def effect_name(self) -> str:
-        return self.scenario.settings.effect
+        return self.units.effect
+
+    @property
+    def has_pathway(self) -> bool:
+        return "infused_fraction" in self.strategies.columns
+
+    @cached_property
+    def incremental_table(self) -> pd.DataFrame:
+        """The strategies by increasing cost with status, reference and ICER (analysis.dominance_and_icers)."""
+        s = self.strategies
+        return incremental_frame(list(s["strategy"]), list(s["cost"]), list(s["effect"]), self.incremental)
+
+    @cached_property
+    def long(self) -> pd.DataFrame:
+        """LONG_COLUMNS: one row per strategy and measure; nmb_<wtp>/nhb_<wtp> become nmb/nhb with their wtp."""
+        s = self.strategies
+        measures = [c for c in s.columns if c not in _NOT_MEASURES]
+        named = {wtp_column(p, w): (p, w) for w in self.wtp for p in ("nmb", "nhb")}
+        rows = [
+            {
+                "strategy": r["strategy"],
+                "label": r["label"],
+                "comparator": r["comparator"],
+                "status": r["status"],
+                "measure": named.get(m, (m, None))[0],
+                "wtp": named.get(m, (m, None))[1],
+                "value": r[m],
+            }
+            for r in records(s)
+            for m in measures
+        ]
+        return pd.DataFrame(rows, columns=LONG_COLUMNS)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "strategies": self.strategies,
+            "incremental": self.incremental_table,
+            "payments": self.payments,
+            "trace": self.trace,
+            "long": self.long,
+            "survival": self.survival,
+        }
 
     def best_at(self, wtp: float) -> str:
         """The strategy with the highest net monetary benefit at ``wtp``."""
-        return max(self.rows, key=lambda r: r[wtp_column("nmb", wtp)])["strategy"]
+        nmb = self.strategies[wtp_column("nmb", wtp)]
+        return str(self.strategies["strategy"][int(np.argmax(nmb.to_numpy()))])
 
-    def to_frame(self) -> Any:
-        import pandas as pd
+    def payments_by_year(self) -> pd.DataFrame:
+        """The payer's payments per person, summed over therapies: one row per strategy, a column per year."""
+        if self.payments.empty:
+            return pd.DataFrame(columns=["strategy"])
+        wide = self.payments.pivot_table(index="strategy", columns="year", values="amount", aggfunc="sum", sort=False)
+        return wide.reindex(columns=range(int(self.payments["year"].max()) + 1), fill_value=0.0).reset_index()
 
-        return pd.DataFrame(self.rows, columns=self.columns)
+    def trace_by_state(self, strategy: str) -> pd.DataFrame:
+        return trace_by_state(self.trace, strategy)
 
-
-# Responder accounting columns (test-and-treat metrics are empty for strategies that are not generated
-# from tests and treatments): see docs/output-format.md.
-ACCOUNTING = [
-    "responders_per_1000",
-    "treated_per_1000",
-    "responder_fraction_treated",
-    "nonresponders_treated_per_1000",
-    "nonresponder_spend_per_1000",
-    "tested_per_1000",
-    "responders_missed_per_1000",
-    "nnt_vs_comparator",
-    "nntest_vs_comparator",
-    "cost_per_responder",
-    "cost_per_true_positive",
-    "ppv",
-    "npv",
-]
-
-
-def _metric(o: StrategyOutcome, name: str, default: float = math.nan) -> float:
-    v = o.metrics.get(name)
-    return default if v is None else float(v[0])
+    def body(self) -> dict[str, Any]:
+        out = self.scenario_header() | {"comparator": self.comparator, "frontier": list(self.incremental.frontier)}
+        if self.main == "long":
+            return out | {"columns": LONG_COLUMNS, "rows": records(self.long), "warnings": list(self.warnings)}
+        out |= {
+            "columns": self.columns,
+            "strategies": records(self.strategies),
+            "payments": records(self.payments),
+        }
+        if not self.survival.empty:
+            out["survival"] = records(self.survival)  # docs/output-format.md: survival checks
+        return out | {"warnings": list(self.warnings)}
 
 
-def _ratio(a: float, b: float) -> float:
-    return a / b if b and not math.isnan(b) and not math.isnan(a) else math.nan
+def compare(scenario: DecisionModel, wtp: Sequence[float] | None = None, per: str = "person") -> Comparison:
+    """Evaluate the base case of every strategy and run the incremental analysis."""
+    return comparison_from_outcomes(scenario, evaluate(scenario), wtp, per)
 
 
-def responder_accounting(
-    o: StrategyOutcome, cost: float, fraction: float, comparator_fraction: float, is_comparator: bool
-) -> dict[str, float]:
-    """Responders, treated, non-responders and their spend, tests, NNT/NNTest, PPV/NPV: per person or per 1,000."""
-    tested = _metric(o, "tested", 0.0 if o.metrics else math.nan)
-    tp, fp = _metric(o, "true_positive", 0.0), _metric(o, "false_positive", 0.0)
-    tn, fn = _metric(o, "true_negative", 0.0), _metric(o, "false_negative", 0.0)
-    gain = fraction - comparator_fraction
-    has_test = bool(tested) and not math.isnan(tested)
-    return {
-        "responders_per_1000": 1000 * fraction,
-        "treated_per_1000": 1000 * _metric(o, "treated"),
-        "responder_fraction_treated": _ratio(_metric(o, "responders_treated"), _metric(o, "treated")),
-        "nonresponders_treated_per_1000": 1000 * _metric(o, "nonresponders_treated"),
-        "nonresponder_spend_per_1000": 1000 * _metric(o, "nonresponder_spend"),
-        "tested_per_1000": 1000 * tested,
-        "responders_missed_per_1000": 1000 * _metric(o, "responders_missed", 0.0) if has_test else math.nan,
-        "nnt_vs_comparator": 1 / gain if gain > 0 and not is_comparator else math.nan,
-        "nntest_vs_comparator": tested / gain if has_test and gain > 0 and not is_comparator else math.nan,
-        "cost_per_responder": _ratio(cost, fraction),
-        "cost_per_true_positive": _ratio(o.costs["test"][0] if "test" in o.costs else math.nan, tp)
-        if has_test
-        else math.nan,
-        "ppv": _ratio(tp, tp + fp) if has_test else math.nan,
-        "npv": _ratio(tn, tn + fn) if has_test else math.nan,
+def comparison_from_outcomes(
+    model: DecisionModel, outcomes: list[StrategyOutcome], wtp: Sequence[float] | None = None, per: str = "person"
+) -> Comparison:
+    settings = model.settings
+    thresholds = list(wtp) if wtp is not None else list(settings.wtp)
+    scale = settings.cohort_size if per == "cohort" else 1.0
+    names = [o.strategy for o in outcomes]
+    costs = [_first(o.cost, scale) for o in outcomes]
+    effects = [_first(getattr(o, settings.effect), scale) for o in outcomes]
+    inc = incremental_analysis(names, costs, effects)
+    columns = _columns(model, outcomes, thresholds)
+    rows = [_row(model, outcomes, k, costs, effects, inc, thresholds, scale) for k in range(len(outcomes))]
+    checks = survival_checks(model, outcomes)
+    return Comparison(
+        **context(model, per=per, wtp=thresholds),
+        strategies=pd.DataFrame(rows, columns=columns),
+        incremental=inc,
+        payments=pd.DataFrame(_payment_rows(outcomes), columns=PAYMENT_COLUMNS),
+        trace=trace_frame(model, outcomes),
+        wtp=thresholds,
+        per=per,
+        comparator=model.comparator,
+        cost_components=list(model.cost_components),
+        has_cohort=model.has_markov,
+        has_utilities=model.has_utilities,
+        has_response=model.has_response,
+        state_labels={st.name: st.label for st in model.states},
+        survival=survival_frame(checks.rows),
+        warnings=checks.warnings,
+    )
+
+
+def survival_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The survival checks as a frame; counts stay whole numbers (missing ones are <NA>, null in JSON)."""
+    frame = pd.DataFrame(rows, columns=SURVIVAL_CHECK_COLUMNS)
+    return frame.astype({c: "Int64" for c in COUNT_COLUMNS})
+
+
+def _first(a: np.ndarray | None, scale: float) -> float:
+    return math.nan if a is None else float(a[0]) * scale
+
+
+def _spend_metrics(outcomes: list[StrategyOutcome]) -> list[str]:
+    return sorted({k for o in outcomes for k in o.metrics if k.startswith("nonresponder_spend_")})
+
+
+def _columns(model: DecisionModel, outcomes: list[StrategyOutcome], thresholds: list[float]) -> list[str]:
+    columns = ["strategy", "label", "comparator", "cost"]
+    columns += [f"cost_{c}" for c in model.cost_components]
+    columns += ["qalys", "life_years", "cost_undiscounted", "qalys_undiscounted", "life_years_undiscounted"]
+    if model.has_response:
+        columns += ["responder_fraction", "responders", *ACCOUNTING]
+        columns += [f"{k}_per_1000" for k in _spend_metrics(outcomes)]
+    if any(o.infused is not None for o in outcomes):
+        columns += PATHWAY
+    columns += ["effect", "status", "reference", "inc_cost", "inc_effect", "icer"]
+    columns += ["inc_cost_vs_comparator", "inc_effect_vs_comparator", "icer_vs_comparator"]
+    return columns + [wtp_column("nmb", w) for w in thresholds] + [wtp_column("nhb", w) for w in thresholds]
+
+
+def _row(
+    model: DecisionModel,
+    outcomes: list[StrategyOutcome],
+    k: int,
+    costs: list[float],
+    effects: list[float],
+    inc: IncrementalAnalysis,
+    thresholds: list[float],
+    scale: float,
+) -> dict[str, Any]:
+    o = outcomes[k]
+    comp = [x.strategy for x in outcomes].index(model.comparator)
+    row: dict[str, Any] = {
+        "strategy": o.strategy,
+        "label": model.strategies[k].label,
+        "comparator": k == comp,
+        "cost": costs[k],
     }
+    row.update({f"cost_{c}": _first(o.costs[c], scale) for c in model.cost_components})
+    row.update(
+        qalys=_first(o.qalys, scale),
+        life_years=_first(o.life_years, scale),
+        cost_undiscounted=_first(o.cost_undiscounted, scale),
+        qalys_undiscounted=_first(o.qalys_undiscounted, scale),
+        life_years_undiscounted=_first(o.life_years_undiscounted, scale),
+    )
+    if model.has_response:
+        fraction = _first(o.responders, 1.0)
+        row.update(responder_fraction=fraction, responders=fraction * model.settings.cohort_size)
+        comp_fraction = _first(outcomes[comp].responders, 1.0)
+        row.update(responder_accounting(o, costs[k] / scale, fraction, comp_fraction, k == comp))
+        row.update({f"{key}_per_1000": 1000 * metric(o, key, 0.0) for key in _spend_metrics(outcomes)})
+    if any(x.infused is not None for x in outcomes):
+        row.update(pathway_columns(o, scale))
+    d_cost, d_eff = costs[k] - costs[comp], effects[k] - effects[comp]
+    row.update(
+        effect=effects[k],
+        status=inc.status[k],
+        reference=inc.reference[k],
+        inc_cost=float(inc.inc_cost[k]),
+        inc_effect=float(inc.inc_effect[k]),
+        icer=float(inc.icer[k]),
+        inc_cost_vs_comparator=d_cost if k != comp else math.nan,
+        inc_effect_vs_comparator=d_eff if k != comp else math.nan,
+        icer_vs_comparator=d_cost / d_eff if k != comp and d_eff != 0 else math.nan,
+    )
+    for w in thresholds:
+        row[wtp_column("nmb", w)] = w * effects[k] - costs[k]
+        row[wtp_column("nhb", w)] = effects[k] - costs[k] / w
+    return row
 
 
-# Cell/gene therapies: the infused population next to intention to treat, and what the payer pays.
-PATHWAY = ["infused_fraction", "cost_infused", "qalys_infused", "life_years_infused", "payment_pv", "payment_nominal"]
-
-
-def _pathway_columns(o: StrategyOutcome, scale: float) -> dict[str, float]:
-    inf = o.infused
-    if inf is None:
-        return dict.fromkeys(PATHWAY, math.nan)
-    return {
-        "infused_fraction": _metric(o, "infused"),
-        "cost_infused": float(inf.cost[0]) * scale,
-        "qalys_infused": float(inf.qalys[0]) * scale if inf.qalys is not None else math.nan,
-        "life_years_infused": float(inf.life_years[0]) * scale,
-        "payment_pv": sum(float(p.present_value[0]) for p in o.payments) * scale if o.payments else math.nan,
-        "payment_nominal": sum(float(p.flow.nominal[0]) for p in o.payments) * scale if o.payments else math.nan,
-    }
-
-
-def payment_rows(cmp: Comparison) -> list[dict[str, Any]]:
+def _payment_rows(outcomes: list[StrategyOutcome]) -> list[dict[str, Any]]:
     """Per strategy and therapy, the payer's undiscounted payments per person in each year since treatment."""
     out = []
-    for o in cmp.outcomes:
+    for o in outcomes:
         for p in o.payments:
             years = int(np.floor(p.flow.times.max() + 1e-9)) + 1
             by_year = p.flow.by_year(years)[0]
@@ -135,96 +263,3 @@ def payment_rows(cmp: Comparison) -> list[dict[str, Any]]:
                 for y in range(years)
             ]
     return out
-
-
-def wtp_column(prefix: str, wtp: float) -> str:
-    return f"{prefix}_{wtp:.15g}"
-
-
-def compare(scenario: DecisionModel, wtp: Sequence[float] | None = None, per: str = "person") -> Comparison:
-    """Evaluate the base case of every strategy and run the incremental analysis."""
-    outcomes = evaluate(scenario)
-    return comparison_from_outcomes(scenario, outcomes, wtp, per)
-
-
-def comparison_from_outcomes(
-    scenario: DecisionModel, outcomes: list[StrategyOutcome], wtp: Sequence[float] | None = None, per: str = "person"
-) -> Comparison:
-    settings = scenario.settings
-    thresholds = list(wtp) if wtp is not None else list(settings.wtp)
-    scale = settings.cohort_size if per == "cohort" else 1.0
-
-    def first(a: np.ndarray | None) -> float:
-        return math.nan if a is None else float(a[0]) * scale
-
-    names = [o.strategy for o in outcomes]
-    effect_key = settings.effect
-    effects = [first(getattr(o, effect_key)) for o in outcomes]
-    costs = [first(o.cost) for o in outcomes]
-    inc = incremental_analysis(names, costs, effects)
-    comp = names.index(scenario.comparator)
-    with_response = scenario.has_response
-
-    columns = ["strategy", "label", "comparator", "cost"]
-    columns += [f"cost_{c}" for c in scenario.cost_components]
-    columns += ["qalys", "life_years", "cost_undiscounted", "qalys_undiscounted", "life_years_undiscounted"]
-    spend_by = sorted({k for o in outcomes for k in o.metrics if k.startswith("nonresponder_spend_")})
-    if with_response:
-        columns += ["responder_fraction", "responders", *ACCOUNTING]
-        columns += [f"{k}_per_1000" for k in spend_by]
-    with_pathway = any(o.infused is not None for o in outcomes)
-    if with_pathway:
-        columns += PATHWAY
-    columns += [
-        "effect",
-        "status",
-        "reference",
-        "inc_cost",
-        "inc_effect",
-        "icer",
-        "inc_cost_vs_comparator",
-        "inc_effect_vs_comparator",
-        "icer_vs_comparator",
-    ]
-    columns += [wtp_column("nmb", w) for w in thresholds] + [wtp_column("nhb", w) for w in thresholds]
-
-    rows = []
-    for k, o in enumerate(outcomes):
-        strat = scenario.strategies[k]
-        row: dict[str, Any] = {"strategy": o.strategy, "label": strat.label, "comparator": k == comp, "cost": costs[k]}
-        for c in scenario.cost_components:
-            row[f"cost_{c}"] = first(o.costs[c])
-        row.update(
-            qalys=first(o.qalys),
-            life_years=first(o.life_years),
-            cost_undiscounted=first(o.cost_undiscounted),
-            qalys_undiscounted=first(o.qalys_undiscounted),
-            life_years_undiscounted=first(o.life_years_undiscounted),
-        )
-        if with_response:
-            fraction = float(o.responders[0]) if o.responders is not None else math.nan
-            row.update(responder_fraction=fraction, responders=fraction * settings.cohort_size)
-            comp_fraction = float(outcomes[comp].responders[0]) if outcomes[comp].responders is not None else math.nan
-            row.update(responder_accounting(o, costs[k] / scale, fraction, comp_fraction, k == comp))
-            for key in spend_by:
-                row[f"{key}_per_1000"] = 1000 * _metric(o, key, default=0.0)
-        if with_pathway:
-            row.update(_pathway_columns(o, scale))
-        d_cost, d_eff = costs[k] - costs[comp], effects[k] - effects[comp]
-        row.update(
-            effect=effects[k],
-            status=inc.status[k],
-            reference=inc.reference[k],
-            inc_cost=float(inc.inc_cost[k]),
-            inc_effect=float(inc.inc_effect[k]),
-            icer=float(inc.icer[k]),
-            inc_cost_vs_comparator=d_cost if k != comp else math.nan,
-            inc_effect_vs_comparator=d_eff if k != comp else math.nan,
-            icer_vs_comparator=d_cost / d_eff if k != comp and d_eff != 0 else math.nan,
-        )
-        for w in thresholds:
-            row[wtp_column("nmb", w)] = w * effects[k] - costs[k]
-            row[wtp_column("nhb", w)] = effects[k] - costs[k] / w
-        rows.append(row)
-    checks = survival_checks(scenario, outcomes)
-    return Comparison(scenario, outcomes, inc, thresholds, per, columns, rows, checks.rows, checks.warnings)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from atmpcli.analysis.psa import CHUNK, Progress, PSAResult, chunks, evaluate_chunk, whole_blocks
+from atmpcli.analysis.psa import CHUNK, Progress, PSASamples, chunks, evaluate_chunk, whole_blocks
 from atmpcli.analysis.sampling import sampler
 from atmpcli.errors import AtmpError, Problem, ScenarioError
 from atmpcli.model.decision_model import DecisionModel
@@ -46,7 +46,7 @@ def run_psa_distributed(
     chunk: int = CHUNK,
     keep_draws: bool = False,
     progress: Progress | None = None,
-) -> PSAResult:
+) -> PSASamples:
     """Run the PSA of ``sc`` on a Dask cluster: ``scheduler`` is an address or a ``distributed.Client``.
 
     The workers rebuild ``sc`` with ``sc.rebuild``, so a model loaded from a file has every override
@@ -92,5 +92,5 @@ def run_psa_distributed(
     if keep_draws and kept:
         order = sorted(kept)
         draws = {n: np.concatenate([kept[s][n] for s in order]) for n in kept[order[0]]}
-    result = PSAResult(names, costs, effects, names.index(sc.comparator), draws, seed, "scenario (Dask cluster)")
+    result = PSASamples(names, costs, effects, names.index(sc.comparator), draws, seed, "scenario (Dask cluster)")
     return result

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
+from atmpcli.analysis.inputs import context
+from atmpcli.analysis.result import Result, records, result_type
 from atmpcli.analysis.sampling import resolve
 from atmpcli.errors import AtmpError, ModelError
 from atmpcli.model.decision_model import DecisionModel
@@ -110,8 +115,45 @@ def _error(sc: DecisionModel, message: str) -> AtmpError:
     return sc.located(ModelError(message, ("parameters",)))
 
 
-@dataclass
-class OneWay:
+ONE_WAY_COLUMNS = [
+    "parameter",
+    "base",
+    "low",
+    "high",
+    "range_source",
+    "strategy",
+    "comparator",
+    "wtp",
+    "outcome",
+    "base_value",
+    "value_low",
+    "value_high",
+    "swing",
+    "optimal_low",
+    "optimal_high",
+]
+TWO_WAY_COLUMNS = [
+    "parameter_a",
+    "value_a",
+    "parameter_b",
+    "value_b",
+    "strategy",
+    "comparator",
+    "wtp",
+    "outcome",
+    "value",
+    "optimal",
+]
+
+
+@result_type
+class OneWay(Result):
+    """A one-way (tornado) analysis: the outcome at each parameter's low and high value, largest swing first.
+
+    The arrays are in the order the ranges were given; ``frame`` (ONE_WAY_COLUMNS) is sorted by swing.
+    """
+
+    sheet: ClassVar[str] = "DSA"
     ranges: list[Range]
     outcome: str
     strategy: str
@@ -133,6 +175,37 @@ class OneWay:
         sw = np.nan_to_num(self.swing, nan=-1.0)
         return sorted(range(len(self.ranges)), key=lambda i: -sw[i])
 
+    @cached_property
+    def tornado(self) -> pd.DataFrame:
+        rows = [
+            {
+                "parameter": r.parameter,
+                "base": r.base,
+                "low": r.low,
+                "high": r.high,
+                "range_source": r.source,
+                "strategy": self.strategy,
+                "comparator": self.comparator,
+                "wtp": self.wtp,
+                "outcome": self.outcome,
+                "base_value": self.base_value,
+                "value_low": float(self.low_values[i]),
+                "value_high": float(self.high_values[i]),
+                "swing": float(self.swing[i]),
+                "optimal_low": self.optimal_low[i],
+                "optimal_high": self.optimal_high[i],
+            }
+            for i in self.order()
+            for r in [self.ranges[i]]
+        ]
+        return pd.DataFrame(rows, columns=ONE_WAY_COLUMNS)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"one_way": self.tornado}
+
+    def body(self) -> dict[str, Any]:
+        return {"optimal_base": self.optimal_base, "rows": records(self.tornado)}
+
 
 def one_way(
     sc: DecisionModel, rngs: list[Range], *, outcome: str, strategy: str, comparator: str, wtp: float
@@ -149,28 +222,62 @@ def one_way(
     m = out.measure(outcome, s, c, wtp)
     best = out.optimal(wtp)
     return OneWay(
-        rngs,
-        outcome,
-        strategy,
-        comparator,
-        wtp,
-        float(m[-1]),
-        m[0:-1:2],
-        m[1:-1:2],
-        best[-1],
-        best[0:-1:2],
-        best[1:-1:2],
+        **context(sc),
+        ranges=rngs,
+        outcome=outcome,
+        strategy=strategy,
+        comparator=comparator,
+        wtp=wtp,
+        base_value=float(m[-1]),
+        low_values=m[0:-1:2],
+        high_values=m[1:-1:2],
+        optimal_base=best[-1],
+        optimal_low=best[0:-1:2],
+        optimal_high=best[1:-1:2],
     )
 
 
-@dataclass
-class TwoWay:
+@result_type
+class TwoWay(Result):
+    """A two-way analysis: the outcome and the optimal strategy on a grid of two parameters' values."""
+
+    sheet: ClassVar[str] = "DSA two-way"
     a: Range
     b: Range
     a_values: np.ndarray
     b_values: np.ndarray
     values: np.ndarray  # (len(a_values), len(b_values)) of the outcome
     optimal: list[list[str]]
+    outcome: str
+    strategy: str
+    comparator: str
+    wtp: float
+
+    @cached_property
+    def grid(self) -> pd.DataFrame:
+        rows = [
+            {
+                "parameter_a": self.a.parameter,
+                "value_a": float(av),
+                "parameter_b": self.b.parameter,
+                "value_b": float(bv),
+                "strategy": self.strategy,
+                "comparator": self.comparator,
+                "wtp": self.wtp,
+                "outcome": self.outcome,
+                "value": float(self.values[i, j]),
+                "optimal": self.optimal[i][j],
+            }
+            for i, av in enumerate(self.a_values)
+            for j, bv in enumerate(self.b_values)
+        ]
+        return pd.DataFrame(rows, columns=TWO_WAY_COLUMNS)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"two_way": self.grid}
+
+    def body(self) -> dict[str, Any]:
+        return {"rows": records(self.grid)}
 
 
 def two_way(
@@ -183,4 +290,55 @@ def two_way(
     s, c = out.strategies.index(strategy), out.strategies.index(comparator)
     m = out.measure(outcome, s, c, wtp).reshape(steps, steps)
     best = np.array(out.optimal(wtp), dtype=object).reshape(steps, steps)
-    return TwoWay(a, b, av, bv, m, [list(row) for row in best])
+    return TwoWay(
+        **context(sc),
+        a=a,
+        b=b,
+        a_values=av,
+        b_values=bv,
+        values=m,
+        optimal=[list(row) for row in best],
+        outcome=outcome,
+        strategy=strategy,
+        comparator=comparator,
+        wtp=wtp,
+    )
+
+
+def default_strategy(sc: DecisionModel) -> str:
+    """The strategy a sensitivity analysis looks at unless told: the first one that is not the comparator."""
+    others = [s.name for s in sc.strategies if s.name != sc.comparator]
+    if not others:
+        raise _error(sc, "a sensitivity analysis compares strategies: the scenario has only one")
+    return others[0]
+
+
+def default_wtp(sc: DecisionModel) -> float:
+    if not sc.settings.wtp:
+        raise sc.located(ModelError("give a willingness to pay (the scenario has no settings.wtp)", ("settings",)))
+    return float(sc.settings.wtp[0])
+
+
+def sensitivity(
+    sc: DecisionModel,
+    *,
+    parameters: Sequence[str] | None = None,
+    percent: float | None = None,
+    outcome: str = "inc_nmb",
+    strategy: str | None = None,
+    wtp: float | None = None,
+    two_way_parameters: Sequence[str] | None = None,
+    steps: int = 5,
+) -> OneWay | TwoWay:
+    """``atmpcli dsa``: a one-way analysis of ``parameters`` (default: all with a range), or with
+    ``two_way_parameters`` a two-way grid; the strategy defaults to the first that is not the comparator and
+    the threshold to the scenario's first."""
+    chosen = strategy or default_strategy(sc)
+    if chosen not in [s.name for s in sc.strategies] or chosen == sc.comparator:
+        raise sc.located(ModelError(f"'{chosen}' is not a strategy other than the comparator", ("strategies",)))
+    w = default_wtp(sc) if wtp is None else wtp
+    common = {"outcome": outcome, "strategy": chosen, "comparator": sc.comparator, "wtp": w}
+    if two_way_parameters:
+        a, b = ranges(sc, list(two_way_parameters), percent)
+        return two_way(sc, a, b, steps, **common)
+    return one_way(sc, ranges(sc, parameters, percent), **common)

@@ -17,13 +17,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
 from atmpcli.analysis.evppi import evppi
-from atmpcli.analysis.psa import PSAResult
+from atmpcli.analysis.inputs import context
+from atmpcli.analysis.psa import PSASamples
+from atmpcli.analysis.result import Provenance, Result, Units, result_type
 from atmpcli.analysis.studies import Study
+from atmpcli.model.decision_model import DecisionModel
+
+EVSI_COLUMNS = ["measure", "size", "followup", "wtp", "value"]
 
 
 @dataclass(frozen=True)
@@ -44,8 +52,14 @@ def effective_population(population: float, horizon: float | None = None, discou
     return population * horizon if discount == 0 else population * -math.expm1(-discount * horizon) / discount
 
 
-@dataclass
-class EVSIResult:
+@result_type
+class EVSIResult(Result):
+    """EVSI (and its limit, the EVPPI of the study's parameters) per study design and threshold; ENBS with costs.
+
+    Its main table is the tidy one ``atmpcli evsi --format csv`` writes: EVSI_COLUMNS (docs/output-format.md).
+    """
+
+    sheet: ClassVar[str] = "EVSI"
     study: Study
     wtp: list[float]
     designs: list[tuple[int, float | None]]  # (size, follow-up) of each row
@@ -59,6 +73,7 @@ class EVSIResult:
     population: float | None = None  # effective population (after discounting)
     costs: StudyCosts | None = None
     cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (designs,) study cost
+    results_file: str | None = None  # when the samples came from another tool (evsi --results)
 
     @property
     def enbs(self) -> np.ndarray | None:
@@ -73,8 +88,15 @@ class EVSIResult:
             return [None] * len(self.wtp)
         return [int(np.argmax(enbs[:, i])) if enbs[:, i].max() > 0 else None for i in range(len(self.wtp))]
 
-    def rows(self) -> list[dict[str, Any]]:
-        """Long table: measure, size, followup, wtp, value (docs/output-format.md)."""
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """EVSI_COLUMNS, one row per measure, design and threshold; sizes stay whole numbers."""
+        return pd.DataFrame(self._summary_rows(), columns=EVSI_COLUMNS).astype({"size": "Int64"})
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"summary": self.summary}
+
+    def _summary_rows(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
 
         def add(measure: str, value: float, size: int | None = None, followup: float | None = None, w=None) -> None:
@@ -98,9 +120,44 @@ class EVSIResult:
                 add("optimal_size", n, n, t, w)
         return out
 
+    def body(self) -> dict[str, Any]:
+        head = self.scenario_header() if self.settings is not None else {"results_file": self.results_file}
+        best = self.optimal()
+        return head | {
+            "evsi": {
+                "study": {
+                    "design": self.study.kind,
+                    "parameters": list(self.study.parameters),
+                    "description": self.study.describe(),
+                    "summaries": self.study.summaries,
+                },
+                "samples": self.samples,
+                "method": self.method,
+                "population": self.population,
+                "wtp": self.wtp,
+                "evpi": [float(x) for x in self.evpi],
+                "evppi": [float(x) for x in self.evppi],
+                "evppi_se": [float(x) for x in self.evppi_se],
+                "designs": [self._design_document(j) for j in range(len(self.designs))],
+                "optimal_size": [self.designs[b][0] if b is not None else None for b in best],
+            }
+        }
+
+    def _design_document(self, j: int) -> dict[str, Any]:
+        n, f = self.designs[j]
+        enbs = self.enbs
+        return {
+            "size": n,
+            "followup": f,
+            "evsi": [float(x) for x in self.evsi[j]],
+            "se": [float(x) for x in self.se[j]],
+            "study_cost": float(self.cost[j]) if self.costs is not None else None,
+            "enbs": [float(x) for x in enbs[j]] if enbs is not None else None,
+        }
+
 
 def run_evsi(
-    result: PSAResult,
+    result: PSASamples,
     study: Study,
     sizes: Sequence[int],
     wtp: Sequence[float],
@@ -111,8 +168,14 @@ def run_evsi(
     costs: StudyCosts | None = None,
     seed: int = 1,
     se: bool = True,
+    model: DecisionModel | None = None,
+    results_file: str | Path | None = None,
 ) -> EVSIResult:
-    """EVSI of ``study`` for each size (and follow-up time) at each threshold, from a PSA with parameter draws."""
+    """EVSI of ``study`` for each size (and follow-up time) at each threshold, from a PSA with parameter draws.
+
+    ``model`` (the scenario sampled) gives the title, units and provenance; ``results_file`` names the file
+    the samples came from otherwise.
+    """
     missing = [p for p in study.parameters if p not in result.draws]
     if missing:
         raise KeyError(", ".join(missing))
@@ -134,6 +197,7 @@ def run_evsi(
     from atmpcli.analysis.voi import evpi
 
     return EVSIResult(
+        **_described(model, wtp, seed, results_file),
         study=study,
         wtp=wtp,
         designs=designs,
@@ -148,3 +212,18 @@ def run_evsi(
         costs=costs,
         cost=np.array([costs.of(study, n, t) for n, t in designs]) if costs else np.zeros(len(designs)),
     )
+
+
+def _described(
+    model: DecisionModel | None, wtp: list[float], seed: int, results_file: str | Path | None
+) -> dict[str, Any]:
+    """Title, units and provenance: of the scenario sampled, or of the results file of another tool."""
+    if model is not None:
+        return context(model, wtp=wtp, seed=seed)
+    files = {"results_file": str(results_file)} if results_file is not None else {}
+    return {
+        "title": f"EVSI from {results_file}" if results_file else "EVSI",
+        "units": Units(effect="qalys"),
+        "provenance": Provenance(seed=seed, files=files),
+        "results_file": None if results_file is None else str(results_file),
+    }

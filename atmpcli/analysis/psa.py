@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from atmpcli.analysis.sampling import BLOCK, sampler
 from atmpcli.errors import ModelError
@@ -21,8 +22,9 @@ Progress = Callable[[int, int], None]
 
 
 @dataclass
-class PSAResult:
-    """Per-sample outcomes: ``costs`` and ``effects`` have shape (samples, strategies)."""
+class PSASamples:
+    """Per-sample outcomes: ``costs`` and ``effects`` have shape (samples, strategies); ``draws`` holds the
+    sampled parameters when they were kept. Summarised by analysis.psa_summary.summarise_psa."""
 
     strategies: list[str]
     costs: np.ndarray
@@ -35,6 +37,21 @@ class PSAResult:
     @property
     def samples(self) -> int:
         return int(self.costs.shape[0])
+
+    def incremental(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each sample's cost and effect minus the comparator's: arrays (samples, strategies)."""
+        k = self.comparator
+        return self.costs - self.costs[:, [k]], self.effects - self.effects[:, [k]]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """One row per sample: ``sample`` (from 1), ``cost_<strategy>``..., ``effect_<strategy>``..., then every
+        kept parameter draw. What ``psa --per-sample`` writes and ``psa --results`` reads."""
+        columns: dict[str, np.ndarray] = {"sample": np.arange(1, self.samples + 1)}
+        columns.update({f"cost_{s}": self.costs[:, k] for k, s in enumerate(self.strategies)})
+        columns.update({f"effect_{s}": self.effects[:, k] for k, s in enumerate(self.strategies)})
+        columns.update({name: np.asarray(v, dtype=float) for name, v in self.draws.items()})
+        return pd.DataFrame(columns)
 
 
 def _effect(sc: DecisionModel, outcome: object) -> np.ndarray:
@@ -52,7 +69,7 @@ def run_psa(
     chunk: int = CHUNK,
     keep_draws: bool = False,
     progress: Progress | None = None,
-) -> PSAResult:
+) -> PSASamples:
     """Sample the scenario's distributions ``samples`` times and evaluate every strategy."""
     if samples < 1:
         raise ValueError("samples must be at least 1")
@@ -73,7 +90,7 @@ def whole_blocks(chunk: int) -> int:
 
 def run_on_draws(
     sc: DecisionModel, table: dict[str, np.ndarray], *, chunk: int = 2 * BLOCK, progress: Progress | None = None
-) -> PSAResult:
+) -> PSASamples:
     """Evaluate the model on given parameter sets (e.g. posterior draws from another tool)."""
     unknown = sorted(set(table) - set(sc.parameters))
     if unknown:
@@ -112,7 +129,7 @@ def _evaluate_in_chunks(
     chunk: int,
     keep_draws: bool,
     progress: Progress | None,
-) -> PSAResult:
+) -> PSASamples:
     k = len(sc.strategies)
     costs = np.empty((samples, k))
     effects = np.empty((samples, k))
@@ -126,4 +143,6 @@ def _evaluate_in_chunks(
         if progress:
             progress(start + size, samples)
     names = [s.name for s in sc.strategies]
-    return PSAResult(names, costs, effects, names.index(sc.comparator), {n: np.concatenate(v) for n, v in kept.items()})
+    return PSASamples(
+        names, costs, effects, names.index(sc.comparator), {n: np.concatenate(v) for n, v in kept.items()}
+    )

@@ -14,14 +14,14 @@ The comparator's QALYs must be on the same discounting as the QALE (the calculat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from atmpcli.analysis.decision_rules import nice_severity_weight
 from atmpcli.analysis.norms import DEFAULT_NORMS, Norms, load_norms
+from atmpcli.analysis.result import Provenance, Result, Units, records, result_type
 from atmpcli.errors import AtmpError
 
 SUMMARY_COLUMNS = [
@@ -39,9 +39,14 @@ SUMMARY_COLUMNS = [
 BY_AGE_COLUMNS = ["age", "alive", "hrqol", "life_years", "qalys", "cumulative_qalys"]
 
 
-@dataclass(frozen=True)
-class Shortfall:
-    """General-population QALE for a patient population and, given the comparator's QALYs, its shortfall."""
+@result_type
+class Shortfall(Result):
+    """General-population QALE for a patient population and, given the comparator's QALYs, its shortfall.
+
+    Tables: ``summary`` (one row of SUMMARY_COLUMNS) and ``by_age`` (``shortfall --by-age``).
+    """
+
+    sheet: ClassVar[str] = "Shortfall"
 
     norms: Norms
     start_age: int
@@ -82,6 +87,16 @@ class Shortfall:
             "severity_weight": self.severity_weight,
         }
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"summary": pd.DataFrame([self.row], columns=SUMMARY_COLUMNS), "by_age": self.by_age}
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "norms": {"name": self.norms.name, "title": self.norms.title},
+            "result": self.row,
+            "by_age": records(self.by_age) if self.main == "by_age" else None,
+        }
+
 
 def shortfall(
     start_age: int,
@@ -104,7 +119,19 @@ def shortfall(
         life_expectancy = float(sum(share[s] * table.ex[s][start] for s in share))
     else:  # no ex column: the same person-years convention, undiscounted
         life_expectancy = float(sum(share[s] * parts[s]["life_years"].sum() for s in share))
-    return Shortfall(table, int(start_age), float(female), float(discount), qale, life_expectancy, qalys, by_age)
+    return Shortfall(
+        title="General population like the patients",
+        units=Units(effect="qalys"),
+        provenance=Provenance(files={"norms": table.name}),
+        norms=table,
+        start_age=int(start_age),
+        female=float(female),
+        discount=float(discount),
+        qale=qale,
+        life_expectancy=life_expectancy,
+        qalys=qalys,
+        by_age=by_age,
+    )
 
 
 def _sullivan(norms: Norms, sex: str, start: int, discount: float) -> dict[str, np.ndarray]:

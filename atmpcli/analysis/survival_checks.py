@@ -33,6 +33,7 @@ SURVIVAL_CHECK_COLUMNS = [
     "first_year_above_general_population",
     "pfs_above_os_points",
 ]
+COUNT_COLUMNS = ["points_above_general_population", "pfs_above_os_points"]  # whole numbers, or missing
 
 
 @dataclass

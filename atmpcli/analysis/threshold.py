@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
 from atmpcli.analysis.dsa import evaluate_settings, inputs
+from atmpcli.analysis.inputs import context
+from atmpcli.analysis.result import Result, records, result_type
 from atmpcli.errors import ModelError
 from atmpcli.model.decision_model import DecisionModel
 
@@ -27,14 +32,58 @@ class ThresholdPoint:
     note: str
 
 
-@dataclass
-class ThresholdResult:
+THRESHOLD_COLUMNS = [
+    "parameter",
+    "strategy",
+    "wtp",
+    "threshold",
+    "cost_effective",
+    "crossings",
+    "base",
+    "low",
+    "high",
+    "note",
+]
+
+
+@result_type
+class ThresholdResult(Result):
+    """Per willingness to pay, the value of ``parameter`` at which ``strategy`` becomes (or stops being) optimal."""
+
+    sheet: ClassVar[str] = "Threshold"
     parameter: str
     strategy: str
     base: float
     low: float
     high: float
     points: list[ThresholdPoint]
+
+    @cached_property
+    def thresholds(self) -> pd.DataFrame:
+        rows = [
+            {
+                "parameter": self.parameter,
+                "strategy": self.strategy,
+                "wtp": p.wtp,
+                "threshold": p.value,
+                "cost_effective": None
+                if p.cost_effective_below is None
+                else ("below" if p.cost_effective_below else "above"),
+                "crossings": p.crossings,
+                "base": self.base,
+                "low": self.low,
+                "high": self.high,
+                "note": p.note,
+            }
+            for p in self.points
+        ]
+        return pd.DataFrame(rows, columns=THRESHOLD_COLUMNS)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"threshold": self.thresholds}
+
+    def body(self) -> dict[str, Any]:
+        return {"rows": records(self.thresholds)}
 
 
 def threshold(
@@ -47,19 +96,10 @@ def threshold(
     grid: int = 401,
 ) -> ThresholdResult:
     values = inputs(sc)
-    if parameter not in sc.parameters:
-        raise sc.located(ModelError(f"unknown parameter '{parameter}'", ("parameters",)))
-    if parameter not in values:
-        message = f"'{parameter}' is computed from other parameters; choose an input"
-        raise sc.located(ModelError(message, ("parameters", parameter)))
-    names = [s.name for s in sc.strategies]
-    if strategy not in names:
-        raise sc.located(ModelError(f"unknown strategy '{strategy}'", ("strategies",)))
-    if len(names) < 2:
-        raise sc.located(ModelError("a threshold needs at least two strategies", ("strategies",)))
+    _check(sc, parameter, strategy, values)
     base = values[parameter]
     lo, hi = _range(sc, parameter, base, low, high)
-    k = names.index(strategy)
+    k = [s.name for s in sc.strategies].index(strategy)
     grid_v = np.linspace(lo, hi, grid)
     out = evaluate_settings(sc, {parameter: grid_v})
 
@@ -71,30 +111,58 @@ def threshold(
     points: list[ThresholdPoint] = []
     pending: list[tuple[int, float, float, float]] = []  # (index in points, w, left, right)
     for w in wtp:
-        g = gap(out.costs, out.effects, np.full(grid, w))
-        sign = _signs(g)
-        changes = np.flatnonzero(sign[:-1] * sign[1:] < 0)
-        zeros = np.array([], dtype=int) if np.any(sign) else np.arange(grid)  # equal over the whole range
-        if changes.size == 0 and zeros.size == 0:
-            where = "the whole range" if g[0] > 0 else "no value in the range"
-            note = (
-                f"{strategy} is cost-effective over {where} [{lo:g}, {hi:g}]"
-                if g[0] > 0
-                else f"{strategy} is not cost-effective for any value in [{lo:g}, {hi:g}]; widen the range (--low, --high)"
-            )
-            points.append(ThresholdPoint(w, None, None, 0, note))
-            continue
-        first = int(changes[0]) if changes.size else int(zeros[0])
-        below = bool(g[first] > 0) if changes.size else bool(g[0] > 0)
-        note = "" if changes.size + zeros.size == 1 else "more than one crossing in the range; the first is shown"
-        if zeros.size:
-            note = f"{strategy} and the best alternative are equal over the whole range"
-        points.append(ThresholdPoint(w, float(grid_v[first]), below, int(changes.size + zeros.size), note))
-        if changes.size:
-            pending.append((len(points) - 1, w, float(grid_v[first]), float(grid_v[first + 1])))
+        point, bracket = _on_grid(strategy, w, gap(out.costs, out.effects, np.full(grid, w)), grid_v)
+        points.append(point)
+        if bracket is not None:
+            pending.append((len(points) - 1, w, *bracket))
     if pending:
         _bisect(sc, parameter, pending, points, gap, tol=1e-10 * max(abs(hi - lo), 1e-300))
-    return ThresholdResult(parameter, strategy, base, lo, hi, points)
+    return ThresholdResult(
+        **context(sc),
+        parameter=parameter,
+        strategy=strategy,
+        base=base,
+        low=lo,
+        high=hi,
+        points=points,
+    )
+
+
+def _check(sc: DecisionModel, parameter: str, strategy: str, values: dict[str, float]) -> None:
+    if parameter not in sc.parameters:
+        raise sc.located(ModelError(f"unknown parameter '{parameter}'", ("parameters",)))
+    if parameter not in values:
+        message = f"'{parameter}' is computed from other parameters; choose an input"
+        raise sc.located(ModelError(message, ("parameters", parameter)))
+    names = [s.name for s in sc.strategies]
+    if strategy not in names:
+        raise sc.located(ModelError(f"unknown strategy '{strategy}'", ("strategies",)))
+    if len(names) < 2:
+        raise sc.located(ModelError("a threshold needs at least two strategies", ("strategies",)))
+
+
+def _on_grid(
+    strategy: str, w: float, g: np.ndarray, grid_v: np.ndarray
+) -> tuple[ThresholdPoint, tuple[float, float] | None]:
+    """The first crossing of the NMB gap ``g`` on the grid, and the grid interval to refine it in (if any)."""
+    lo, hi = grid_v[0], grid_v[-1]
+    sign = _signs(g)
+    changes = np.flatnonzero(sign[:-1] * sign[1:] < 0)
+    zeros = np.array([], dtype=int) if np.any(sign) else np.arange(g.size)  # equal over the whole range
+    if changes.size == 0 and zeros.size == 0:
+        note = (
+            f"{strategy} is cost-effective over the whole range [{lo:g}, {hi:g}]"
+            if g[0] > 0
+            else f"{strategy} is not cost-effective for any value in [{lo:g}, {hi:g}]; widen the range (--low, --high)"
+        )
+        return ThresholdPoint(w, None, None, 0, note), None
+    first = int(changes[0]) if changes.size else int(zeros[0])
+    below = bool(g[first] > 0) if changes.size else bool(g[0] > 0)
+    note = "" if changes.size + zeros.size == 1 else "more than one crossing in the range; the first is shown"
+    if zeros.size:
+        note = f"{strategy} and the best alternative are equal over the whole range"
+    point = ThresholdPoint(w, float(grid_v[first]), below, int(changes.size + zeros.size), note)
+    return point, ((float(grid_v[first]), float(grid_v[first + 1])) if changes.size else None)
 
 
 def _range(

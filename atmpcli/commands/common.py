@@ -1,15 +1,15 @@
-"""The Typer application and what every command shares: formats, error handling, consoles.
+"""The Typer application and what every command shares: loading a scenario, its options, error handling.
 
-Commands parse, call the library and render; no modelling happens in them. Heavy modules (numpy,
-pydantic, rich tables) are imported inside the commands so that ``atmpcli --help`` starts quickly.
+Commands parse, call the library and render; no modelling happens in them. The output options
+(format, file, CSV style, figure) are in commands/output_options.py. Heavy modules (numpy, pydantic,
+rich tables) are imported inside the commands so that ``atmpcli --help`` starts quickly.
 """
 
 from __future__ import annotations
 
-import os
-import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -35,12 +35,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 class Per(StrEnum):
@@ -83,10 +77,13 @@ def fail(exc: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
-def stdout_console() -> Any:
-    from rich.console import Console
-
-    return Console(file=sys.stdout, soft_wrap=False, no_color=bool(os.environ.get("NO_COLOR")))
+@contextmanager
+def reporting_errors() -> Iterator[None]:
+    """Bad input inside the block becomes one ``error: ...`` line per problem and exit status 1."""
+    try:
+        yield
+    except AtmpError as exc:
+        raise fail(exc) from None
 
 
 def positive(values: list[float] | None) -> list[float] | None:
@@ -105,7 +102,6 @@ def non_negative(values: list[float] | None) -> list[float] | None:
 ScenarioArg = Annotated[
     str, typer.Argument(metavar="SCENARIO", help="Scenario file, or the name of a bundled/user scenario.")
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json.")]
 VariantOpt = Annotated[
     str | None, typer.Option("--variant", metavar="NAME", help="Apply one of the scenario's named variants.")
 ]
@@ -146,148 +142,6 @@ def thresholds(scenario_wtp: list[float], wtp: list[float] | None, grid: str | N
     """--wtp values and --wtp-grid together, sorted; the scenario's thresholds when neither is given."""
     values = (wtp or []) + parse_grid(grid)
     return sorted(set(values)) if values else list(scenario_wtp)
-
-
-SepOpt = Annotated[
-    str,
-    typer.Option("--sep", metavar="CHAR", help="CSV field separator, e.g. ';' for Excel with continental settings."),
-]
-DecimalOpt = Annotated[str, typer.Option("--decimal", metavar="CHAR", help="CSV decimal mark, e.g. ','.")]
-BomOpt = Annotated[bool, typer.Option("--bom", help="Start CSV output with a UTF-8 byte-order mark (for Excel).")]
-
-
-def _csv_style(sep: str, decimal: str) -> None:
-    if len(sep) != 1 or len(decimal) != 1 or sep == decimal or decimal not in ".,":
-        raise typer.BadParameter("--sep must be one character, --decimal '.' or ',', and they must differ")
-
-
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="FILE",
-        help="Write to FILE instead of stdout; the format comes from the "
-        "extension (.csv, .json, .txt, .xlsx, .md, .html), written atomically.",
-    ),
-]
-PlotOpt = Annotated[
-    Path | None, typer.Option("--plot", metavar="FILE", help="Also draw the figure to FILE (.png or .svg).")
-]
-
-
-def plots() -> Any:
-    """The figures module, imported only when a figure is asked for (matplotlib is heavy)."""
-    from atmpcli.report import plots as module
-
-    return module
-
-
-def plot(path: Path | None, draw: Any) -> None:
-    """Draw a figure with ``draw(path)`` (matplotlib is imported only here), reporting problems as errors."""
-    if path is None:
-        return
-    try:
-        draw(path)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--plot") from None
-    except OSError as exc:
-        raise fail(AtmpError(f"{path}: cannot write: {exc.strerror}")) from None
-    note(f"wrote {path}")
-
-
-OUTPUT_FORMATS = {
-    ".csv": Format.csv,
-    ".json": Format.json,
-    ".txt": Format.table,
-    ".xlsx": None,
-    ".md": None,
-    ".html": None,
-}
-
-
-def emit(
-    fmt: Format,
-    *,
-    csv: tuple[list[str], list[dict[str, Any]]],
-    json: Any,
-    table: Any,
-    style: tuple[str, str, bool] = (",", ".", False),
-    output: Path | None = None,
-    workbook: Any = None,
-    scenario: Any = None,
-    sheet: str = "Results",
-) -> None:
-    """Write the result in the chosen format to stdout or ``output``; ``json`` and ``table`` run only when chosen.
-
-    An ``.xlsx`` output uses ``workbook(path)`` when given, else the rows as a sheet with the scenario's
-    settings and parameters.
-    """
-    if output is not None:
-        suffix = output.suffix.lower()
-        if suffix not in OUTPUT_FORMATS:
-            raise typer.BadParameter(
-                f"cannot write '{suffix or output.name}' files; use .csv, .json, .txt, .xlsx, .md or .html",
-                param_hint="--output",
-            )
-        if suffix in (".md", ".html"):
-            from atmpcli.report.document import markdown_to_html, md_table
-            from atmpcli.report.files import write_atomically
-            from atmpcli.report.formats import _cell
-
-            text = f"# {sheet}\n\n" + md_table(csv[0], [[_cell(r.get(c)) for c in csv[0]] for r in csv[1]])
-            if suffix == ".html":
-                text = markdown_to_html(text, sheet)
-            try:
-                write_atomically(output, lambda fh: fh.write(text))
-            except OSError as exc:
-                raise fail(AtmpError(f"{output}: cannot write: {exc.strerror}")) from None
-            note(f"wrote {output}")
-            return
-        if suffix == ".xlsx":
-            try:
-                if workbook is not None:
-                    workbook(output)
-                else:
-                    from atmpcli.report.workbook import rows_workbook
-
-                    rows_workbook(output, sheet, csv[0], csv[1], scenario)
-            except OSError as exc:
-                raise fail(AtmpError(f"{output}: cannot write: {exc.strerror}")) from None
-            note(f"wrote {output}")
-            return
-        fmt = OUTPUT_FORMATS[suffix]
-    sep, decimal, bom = style
-    if fmt is Format.csv:
-        _csv_style(sep, decimal)
-
-    def write(stream: Any) -> None:
-        if fmt is Format.csv:
-            from atmpcli.report.formats import write_csv
-
-            write_csv(csv[0], csv[1], stream, sep=sep, decimal=decimal, bom=bom)
-        elif fmt is Format.json:
-            from atmpcli.report.formats import write_json
-
-            write_json(json(), stream)
-        else:
-            from rich.console import Console
-
-            Console(file=stream, soft_wrap=False, no_color=True, width=120).print(table())
-
-    if output is None:
-        if fmt is Format.table:
-            stdout_console().print(table())
-        else:
-            write(sys.stdout)
-        return
-    from atmpcli.report.files import write_atomically
-
-    try:
-        write_atomically(output, write)
-    except OSError as exc:
-        raise fail(AtmpError(f"{output}: cannot write: {exc.strerror}")) from None
-    note(f"wrote {output}")
 
 
 ReferenceCaseOpt = Annotated[

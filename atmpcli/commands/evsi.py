@@ -8,27 +8,20 @@ from typing import Annotated, Any
 import typer
 
 from atmpcli.commands.common import (
-    BomOpt,
-    DecimalOpt,
-    Format,
-    FormatOpt,
-    OutputOpt,
     ReferenceCaseOpt,
-    SepOpt,
     SetsOpt,
     VariantOpt,
     WtpGridOpt,
     app,
-    emit,
-    fail,
     load,
     non_negative,
     note,
+    reporting_errors,
     thresholds,
 )
-from atmpcli.errors import AtmpError, Problem, ScenarioError
-
-EVSI_COLUMNS = ["measure", "size", "followup", "wtp", "value"]
+from atmpcli.commands.output_options import emit, output_options
+from atmpcli.errors import Problem, ScenarioError
+from atmpcli.report.output import OutputOptions
 
 
 def parse_sizes(text: str, hint: str, whole: bool = True) -> list[Any]:
@@ -68,6 +61,7 @@ def parse_study(text: str, sd: float | None, cv: float, after: float) -> Any:
     "--cost 200000 --cost-per-patient 2000\n\n"
     "  atmpcli evsi MODEL --study cure:cure_fraction,rate_relapse --size 80 --followup 1:5:1"
 )
+@output_options()
 def evsi(
     scenario: Annotated[str | None, typer.Argument(metavar="SCENARIO", help="Scenario file or name.")] = None,
     study: Annotated[
@@ -134,17 +128,15 @@ def evsi(
     cost_per_patient_year: Annotated[
         float, typer.Option("--cost-per-patient-year", min=0.0, help="Cost per participant and year of follow-up.")
     ] = 0.0,
-    fmt: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    sep: SepOpt = ",",
-    decimal: DecimalOpt = ".",
-    bom: BomOpt = False,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
+    *,
+    out: OutputOptions,
 ) -> None:
     """Expected value of sample information (regression method) and the expected net benefit of sampling."""
     from atmpcli.analysis.evppi import choose_method
+    from atmpcli.report.evsi_tables import evsi_tables
 
     if (scenario is None) == (results is None):
         raise typer.BadParameter("give a SCENARIO or --results FILE.csv (not both)")
@@ -159,7 +151,7 @@ def evsi(
         choose_method(method, len(the_study.summaries))
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--method") from None
-    try:
+    with reporting_errors():
         if results is not None:
             result, sc = _external(results), None
         else:
@@ -167,6 +159,7 @@ def evsi(
         evsi_result = _analyse(
             result,
             sc,
+            results,
             the_study,
             sizes,
             followups,
@@ -179,33 +172,7 @@ def evsi(
             discount,
             (cost, cost_per_patient, cost_per_patient_year),
         )
-    except AtmpError as exc:
-        raise fail(exc) from None
-
-    def document() -> dict:
-        from atmpcli.report.documents import header
-        from atmpcli.report.evsi import evsi_document
-
-        head = {"results_file": str(results)} if sc is None else header(sc, "person", evsi_result.wtp, seed)
-        return evsi_document(evsi_result, head)
-
-    def table() -> object:
-        from atmpcli.report.evsi import evsi_tables
-
-        if sc is None:
-            return evsi_tables(evsi_result, "cost units", f"EVSI from {results}")
-        return evsi_tables(evsi_result, sc.spec.currency, sc.spec.title)
-
-    emit(
-        fmt,
-        style=(sep, decimal, bom),
-        output=output,
-        scenario=sc,
-        sheet="EVSI",
-        csv=(EVSI_COLUMNS, evsi_result.rows()),
-        json=document,
-        table=table,
-    )
+    emit(evsi_result, out, table=evsi_tables)
 
 
 def _psa(scenario: str, samples: int, seed: int, variant: Any, sets: Any, reference_case: Any) -> tuple[Any, Any]:
@@ -216,17 +183,18 @@ def _psa(scenario: str, samples: int, seed: int, variant: Any, sets: Any, refere
 
 
 def _external(path: Path) -> Any:
-    from atmpcli.analysis.psa import PSAResult
+    from atmpcli.analysis.psa import PSASamples
     from atmpcli.scenario.external import read_results
 
     ext = read_results(path)
     note(f"{path}: {len(ext.strategies)} strategies, {ext.costs.shape[0]:,} samples, layout {ext.layout}")
-    return PSAResult(ext.strategies, ext.costs, ext.effects, 0, ext.parameters, None, "results file")
+    return PSASamples(ext.strategies, ext.costs, ext.effects, 0, ext.parameters, None, "results file")
 
 
 def _analyse(
     result: Any,
     sc: Any,
+    results_file: Path | None,
     study: Any,
     sizes: list[int],
     followups: Any,
@@ -262,6 +230,8 @@ def _analyse(
             population=effective_population(people, horizon, discount) if people is not None else None,
             costs=study_costs,
             seed=seed,
+            model=sc,
+            results_file=results_file,
         )
     except KeyError as exc:
         raise ScenarioError(

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from atmpcli.commands.common import (
-    BomOpt,
-    DecimalOpt,
-    Format,
-    FormatOpt,
-    OutputOpt,
-    SepOpt,
-    app,
-    emit,
-    fail,
-)
-from atmpcli.errors import AtmpError
+from atmpcli.commands.common import app, reporting_errors
+from atmpcli.commands.output_options import emit, output_options
+from atmpcli.report.output import OutputOptions
 
 
 @app.command(
@@ -25,6 +16,7 @@ from atmpcli.errors import AtmpError
     "  atmpcli shortfall --start-age 12 --female 0.5 --discount 0.035 --qalys 9.5\n\n"
     "  atmpcli shortfall --start-age 60 --female 0.4 --discount 0.035 --norms england-cw --by-age -f csv"
 )
+@output_options()
 def shortfall(
     start_age: Annotated[
         int, typer.Option("--start-age", metavar="AGE", help="Age of the patients at the start, whole years (0-99).")
@@ -56,47 +48,13 @@ def shortfall(
     by_age: Annotated[
         bool, typer.Option("--by-age", help="Write the general population's year-by-year QALYs instead.")
     ] = False,
-    fmt: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    sep: SepOpt = ",",
-    decimal: DecimalOpt = ".",
-    bom: BomOpt = False,
+    *,
+    out: OutputOptions,
 ) -> None:
     """Quality-adjusted life expectancy of the general population and the QALY shortfall of a condition."""
-    from atmpcli.analysis.shortfall import BY_AGE_COLUMNS, SUMMARY_COLUMNS
     from atmpcli.analysis.shortfall import shortfall as run_shortfall
+    from atmpcli.report.shortfall_tables import shortfall_tables
 
-    try:
+    with reporting_errors():
         result = run_shortfall(start_age, female, discount, norms, qalys)
-    except AtmpError as exc:
-        raise fail(exc) from None
-
-    if by_age:
-        columns, rows = BY_AGE_COLUMNS, result.by_age.to_dict("records")
-    else:
-        columns, rows = SUMMARY_COLUMNS, [result.row]
-
-    def document() -> dict[str, Any]:
-        from atmpcli import __version__
-
-        return {
-            "atmpcli_version": __version__,
-            "norms": {"name": result.norms.name, "title": result.norms.title},
-            "result": result.row,
-            "by_age": result.by_age.to_dict("records") if by_age else None,
-        }
-
-    def table() -> Any:
-        from atmpcli.report.shortfall import by_age_table, shortfall_table
-
-        return by_age_table(result) if by_age else shortfall_table(result)
-
-    emit(
-        fmt,
-        style=(sep, decimal, bom),
-        output=output,
-        csv=(columns, rows),
-        json=document,
-        table=table,
-        sheet="Shortfall",
-    )
+    emit(result.select("by_age") if by_age else result, out, table=shortfall_tables)

@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from atmpcli.commands.common import ReferenceCaseOpt, ScenarioArg, SetsOpt, VariantOpt, WtpOpt, app, fail, load, note
+from atmpcli.commands.common import (
+    ReferenceCaseOpt,
+    ScenarioArg,
+    SetsOpt,
+    VariantOpt,
+    WtpOpt,
+    app,
+    fail,
+    load,
+    note,
+    reporting_errors,
+)
 from atmpcli.errors import AtmpError
 
 TOLERANCE = 1e-9
@@ -42,13 +53,12 @@ def workbook(
 
     if output.suffix.lower() != ".xlsx":
         raise typer.BadParameter("the live workbook is an .xlsx file", param_hint="--output")
-    try:
+    with reporting_errors():
         sc = load(scenario, variant, sets, reference_case)
-        summary = write_live_workbook(sc, output, wtp=wtp)
-    except AtmpError as exc:
-        raise fail(exc) from None
-    except OSError as exc:
-        raise fail(AtmpError(f"{output}: cannot write: {exc.strerror}")) from None
+        try:
+            summary = write_live_workbook(sc, output, wtp=wtp)
+        except OSError as exc:
+            raise AtmpError(f"{output}: cannot write: {exc.strerror}") from None
     values = (
         f"; {len(summary.values_written)} cells hold values, listed on its Notes sheet"
         if summary.values_written
@@ -66,12 +76,9 @@ def _check(sc: object, output: Path, wtp: list[float] | None) -> None:
     from atmpcli.analysis.compare import compare
     from atmpcli.report.excel_twin.recalc import differences, recalculate, results_table
 
-    try:
-        with tempfile.TemporaryDirectory(prefix="atmpcli-check-") as tmp:
-            recalculated = recalculate([output], Path(tmp))[0]
-            worst, problems = differences(compare(sc, wtp=wtp).rows, results_table(recalculated))  # type: ignore[arg-type]
-    except AtmpError as exc:
-        raise fail(exc) from None
+    with reporting_errors(), tempfile.TemporaryDirectory(prefix="atmpcli-check-") as tmp:
+        recalculated = recalculate([output], Path(tmp))[0]
+        worst, problems = differences(compare(sc, wtp=wtp).rows, results_table(recalculated))  # type: ignore[arg-type]
     if problems or worst > TOLERANCE:
         detail = "; ".join(problems) or f"largest relative difference {worst:.3g}"
         raise fail(AtmpError(f"{output}: the recalculated workbook differs from atmpcli: {detail}"))

@@ -201,6 +201,22 @@ class ParameterInfo:
     high: float | str | None = None
 
 
+@dataclass(frozen=True)
+class ModelDescription:
+    """What a model's source says about it that the engine does not use: where it came from and how it is
+    described. Results carry it as their provenance; reports print it. Empty for a model built in memory."""
+
+    file: str | None = None
+    sha256: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)  # variant, --set values, reference case applied
+    illustrative: bool = False
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    variants: dict[str, str] = field(default_factory=dict)  # the scenario's variants: name -> description
+    perspective: str = ""  # of the reference case, when one applies
+    subgroups: tuple[tuple[str, str], ...] = ()  # (label, prevalence as written) of a test-and-treat population
+
+
 @dataclass(kw_only=True)
 class DecisionModel:
     """Everything the engine and the analyses need; formulas keep their origin for errors."""
@@ -257,6 +273,10 @@ class DecisionModel:
     def located(self, error: ModelError) -> AtmpError:
         """``error`` as the user should see it. The scenario layer overrides this to name the file and line."""
         return error
+
+    def describe(self) -> ModelDescription:
+        """Where the model came from and how it is described; the scenario layer overrides this."""
+        return ModelDescription()
 
     def _trees(self) -> list[Tree]:
         return [t for t in [self.tree] + [s.tree for s in self.strategies] if t is not None]

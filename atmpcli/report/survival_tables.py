@@ -107,9 +107,9 @@ def _parameters(fits: Any) -> Table:
     return table
 
 
-def reconstruction_table(rec: Any, title: str) -> Table:
+def reconstruction_table(rec: Any) -> Table:
     table = Table(
-        title=title,
+        title=rec.title,
         title_justify="left",
         caption="Per at-risk interval: events and censorings reconstructed.",
         caption_justify="left",

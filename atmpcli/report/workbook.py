@@ -1,6 +1,8 @@
 """XLSX workbooks an assessor can audit: inputs, settings, results and traces, numbers stored as numbers.
 
-openpyxl is imported only when a workbook is written.
+Every workbook is written from a result: its main table as the first sheet, then the scenario's settings
+and parameters (``result.inputs``) when it was computed from a scenario. A comparison adds its incremental
+table and one cohort-trace sheet per strategy. openpyxl is imported only when a workbook is written.
 """
 
 from __future__ import annotations
@@ -8,12 +10,16 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from atmpcli.analysis.compare import Comparison
-from atmpcli.analysis.inputs import parameter_rows
+import pandas as pd
+
+from atmpcli.analysis.inputs import ScenarioInputs
+from atmpcli.analysis.result import Result, records
+
+if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
+    from atmpcli.analysis.compare import Comparison
 
 MONEY = "#,##0"
 DECIMAL = "0.0000"
@@ -33,15 +39,17 @@ def _format_for(column: str) -> str | None:
     return None
 
 
-def _sheet(wb: Any, title: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> Any:
+def _sheet(wb: Any, title: str, frame: pd.DataFrame) -> Any:
     from openpyxl.styles import Font
 
+    columns = [str(c) for c in frame.columns]
+    rows = records(frame)
     ws = wb.create_sheet(title[:31])
-    ws.append(list(columns))
+    ws.append(columns)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append([_value(r.get(c)) for c in columns])
+        ws.append([_value(v) for v in r.values()])
     for j, c in enumerate(columns, start=1):
         fmt = _format_for(c)
         width = max(10, min(40, len(c) + 2))
@@ -51,34 +59,6 @@ def _sheet(wb: Any, title: str, columns: Sequence[str], rows: Sequence[dict[str,
                 ws.cell(i, j).number_format = fmt
     ws.freeze_panes = "A2"
     return ws
-
-
-def settings_rows(sc: Any) -> list[dict[str, Any]]:
-    st = sc.settings
-    items = {
-        "scenario": sc.name,
-        "title": sc.spec.title,
-        "file": str(sc.path),
-        "scenario_sha256": sc.doc.sha256,
-        "illustrative": sc.spec.illustrative,
-        "currency": sc.spec.currency,
-        "price_year": sc.spec.price_year,
-        "reference_case": st.reference_case,
-        "effect": st.effect,
-        "discount_costs": st.discount.costs,
-        "discount_effects": st.discount.effects,
-        "method": st.method,
-        "discount_timing": st.discount_timing,
-        "cycle_length_years": st.cycle_length,
-        "cycles": sc.n_cycles if sc.has_markov else None,
-        "start_age": st.start_age,
-        "cohort_size": st.cohort_size,
-        "wtp": ", ".join(f"{w:g}" for w in st.wtp),
-        "comparator": sc.comparator,
-        "overrides": str(sc.overrides),
-        "sources": " | ".join(sc.spec.sources),
-    }
-    return [{"setting": k, "value": v} for k, v in items.items()]
 
 
 def save(wb: Any, path: Path) -> None:
@@ -93,51 +73,36 @@ def save(wb: Any, path: Path) -> None:
         raise
 
 
-def new_workbook(sc: Any | None) -> Any:
+def _new_workbook() -> Any:
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
-    if sc is not None:
-        _sheet(wb, "Settings", ["setting", "value"], settings_rows(sc))
-        _sheet(
-            wb,
-            "Parameters",
-            ["parameter", "value", "formula", "distribution", "low", "high", "source", "set_by_strategy"],
-            parameter_rows(sc),
-        )
     return wb
+
+
+def _input_sheets(wb: Any, result: Result) -> None:
+    inputs = result if isinstance(result, ScenarioInputs) else result.inputs
+    if inputs is not None:
+        tables = inputs.tables()
+        _sheet(wb, "Settings", tables["settings"])
+        _sheet(wb, "Parameters", tables["parameters"])
 
 
 def comparison_workbook(cmp: Comparison, path: Path) -> None:
     """Settings, Parameters, Results, Incremental and one Trace sheet per strategy."""
-    sc = cmp.scenario
-    wb = new_workbook(sc)
-    wb.move_sheet("Settings", offset=-1)
-    _sheet(wb, "Results", cmp.columns, cmp.rows)
-    inc_cols = ["strategy", "cost", "effect", "status", "reference", "inc_cost", "inc_effect", "icer"]
-    _sheet(wb, "Incremental", inc_cols, sorted(cmp.rows, key=lambda r: (r["cost"], -r["effect"])))
-    for o in cmp.outcomes:
-        if o.trace is None:
-            continue
-        states = [s.name for s in sc.states]
-        rows = [
-            {
-                "cycle": t,
-                "years": t * sc.settings.cycle_length,
-                **{s: float(o.trace[0, t, j]) for j, s in enumerate(states)},
-            }
-            for t in range(o.trace.shape[1])
-        ]
-        _sheet(wb, f"Trace {o.strategy}", ["cycle", "years", *states], rows)
+    wb = _new_workbook()
+    _input_sheets(wb, cmp)
+    _sheet(wb, "Results", cmp.strategies)
+    _sheet(wb, "Incremental", cmp.incremental_table)
+    for strategy in dict.fromkeys(cmp.trace["strategy"]):
+        _sheet(wb, f"Trace {strategy}", cmp.trace_by_state(strategy))
     save(wb, path)
 
 
-def rows_workbook(
-    path: Path, title: str, columns: Sequence[str], rows: Sequence[dict[str, Any]], sc: Any | None = None
-) -> None:
-    """A command's table as a sheet, with the scenario's settings and parameters when there is one."""
-    wb = new_workbook(sc)
-    ws = _sheet(wb, title, columns, rows)
-    wb.move_sheet(ws, offset=-len(wb.sheetnames) + 1)
+def result_workbook(result: Result, path: Path) -> None:
+    """A result's main table as a sheet, then the scenario's settings and parameters when it has them."""
+    wb = _new_workbook()
+    _sheet(wb, result.sheet, result.frame)
+    _input_sheets(wb, result)
     save(wb, path)

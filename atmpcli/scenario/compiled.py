@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from atmpcli.errors import ModelError, ScenarioError
-from atmpcli.model.decision_model import DecisionModel
+from atmpcli.model.decision_model import DecisionModel, ModelDescription
 from atmpcli.model.expressions import STATE_TIME, TIME_VARIABLES
 from atmpcli.scenario import schema as S
 from atmpcli.scenario.yamlfile import YamlDocument
@@ -37,3 +37,26 @@ class Scenario(DecisionModel):
         """An engine error at the file, line and column of the input it names."""
         message = error.detail(name_strategy=len(self.strategies) > 1)
         return ScenarioError([self.doc.problem(error.origin, message)])
+
+    def describe(self) -> ModelDescription:
+        """The file, its hash, the overrides applied, and what the scenario says about itself."""
+        spec = self.spec
+        perspective = ""
+        if self.settings.reference_case:
+            from atmpcli.scenario.reference_cases import REFERENCE_CASES
+
+            perspective = REFERENCE_CASES[self.settings.reference_case].perspective
+        subgroups = ()
+        if spec.population is not None:
+            subgroups = tuple((g.label or name, str(g.prevalence)) for name, g in spec.population.subgroups.items())
+        return ModelDescription(
+            file=str(self.path),
+            sha256=self.doc.sha256,
+            overrides=dict(self.overrides),
+            illustrative=spec.illustrative,
+            description=(spec.description or "").strip(),
+            sources=tuple(spec.sources),
+            variants={name: v.description or "" for name, v in spec.variants.items()},
+            perspective=perspective,
+            subgroups=subgroups,
+        )

@@ -60,3 +60,31 @@ def test_every_command_is_documented():
     for command in app.registered_commands:
         name = command.name or command.callback.__name__.replace("_", "-")
         assert f"## `atmpcli {name}`" in text, name
+
+
+def test_columns_and_measures_of_every_result_are_documented():
+    """The main table of each result names only documented columns (and, for the PSA, measures)."""
+    import atmpcli
+    from atmpcli.analysis.dominance_and_icers import ICER_COLUMNS
+    from atmpcli.analysis.dsa import ONE_WAY_COLUMNS, TWO_WAY_COLUMNS
+    from atmpcli.analysis.threshold import THRESHOLD_COLUMNS
+
+    text = (ROOT / "docs" / "output-format.md").read_text()
+    prose = " ".join(re.sub(r"```.*?```", "", text, flags=re.S).split())  # without the example blocks
+    spans = re.findall(r"`([^`]+)`", prose)  # every name written as code, `a, b, c` too
+    documented = {name.strip() for span in spans for name in span.split(",")}
+    model = atmpcli.load("sick_sicker")
+    columns = [*ICER_COLUMNS, *ONE_WAY_COLUMNS, *TWO_WAY_COLUMNS, *THRESHOLD_COLUMNS]
+    for frame in (model.trace(), model.compare(long=True), model.show(), model.variants()):
+        columns += [c for c in frame.columns if not c.startswith("nmb_")]
+    for column in columns:
+        assert column in documented, column
+    from atmpcli.analysis.survival_checks import SURVIVAL_CHECK_COLUMNS
+
+    evsi = model.evsi("normal:u_S1", [25], [120000], samples=60, sd=0.2, population=1000, study_costs=(1e4, 10, 0))
+    for column in [*evsi.columns, *SURVIVAL_CHECK_COLUMNS]:
+        assert column in documented, column
+    psa = model.psa(samples=30, evppi=[["c_trtA"]], population=1000)
+    for measure in [*dict.fromkeys(psa["measure"]), *dict.fromkeys(evsi["measure"])]:
+        stem = measure.rsplit("_", 1)[0] if measure.startswith(("inc_cost_", "inc_effect_")) else measure
+        assert measure in documented or f"{stem}_*" in documented, measure

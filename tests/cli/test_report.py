@@ -3,7 +3,7 @@
 from typer.testing import CliRunner
 
 from atmpcli.cli import app
-from atmpcli.report.document import CHEERS_ITEMS
+from atmpcli.report.cheers_report import CHEERS_ITEMS
 
 runner = CliRunner()
 

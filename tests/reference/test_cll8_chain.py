@@ -76,15 +76,15 @@ def test_reconstruction_reproduces_the_published_medians_and_hazard_ratio():
 
 def test_the_psm_counts_the_fitted_curves_with_their_floor():
     sc = load_scenario(bundled("cll8_fcr_psm"))
-    fc, fcr = compare(sc).outcomes
+    life_years = compare(sc).frame.set_index("strategy")["life_years"]
     table = read_life_table(SCENARIOS / "england_life_table_2017_19.csv")
     n, dt = sc.n_cycles, sc.settings.cycle_length
     t = np.arange(n + 1) * dt
     population = population_cumhaz(table, 61, 0.5, 1.0, t)
-    for o, arm in ((fc, "fc"), (fcr, "fcr")):
+    for arm in ("fc", "fcr"):
         shape = float(sc.parameters[f"os_{arm}_shape"].formula.evaluate({}))
         rate = float(sc.parameters[f"os_{arm}_rate"].formula.evaluate({}))
         gompertz = rate / shape * np.expm1(shape * 12 * t)  # H(t), the curve in months
         cumhaz = np.concatenate([[0.0], np.cumsum(np.maximum(np.diff(gompertz), np.diff(population)))])
         w = correction_weights("half-cycle", n) * 1.035**-t * dt
-        assert float(o.life_years[0]) == pytest.approx(float(np.exp(-cumhaz) @ w), rel=1e-12)
+        assert life_years[arm] == pytest.approx(float(np.exp(-cumhaz) @ w), rel=1e-12)

@@ -6,7 +6,7 @@ import math
 import pytest
 
 from atmpcli.analysis.compare import compare
-from atmpcli.analysis.icer import incremental_analysis
+from atmpcli.analysis.dominance_and_icers import incremental_analysis
 from atmpcli.scenario.compile import load_scenario
 from tests.conftest import bundled
 

@@ -7,14 +7,14 @@ import pytest
 from scipy import stats
 
 from atmpcli.analysis.evsi import StudyCosts, effective_population, run_evsi
-from atmpcli.analysis.psa import PSAResult
+from atmpcli.analysis.psa import PSASamples
 from atmpcli.analysis.studies import Study
 
 
-def psa(effect: np.ndarray, cost: np.ndarray, **draws: np.ndarray) -> PSAResult:
+def psa(effect: np.ndarray, cost: np.ndarray, **draws: np.ndarray) -> PSASamples:
     """Two strategies: the first with zero cost and effect, the second with these."""
     n = effect.size
-    return PSAResult(
+    return PSASamples(
         ["old", "new"], np.column_stack([np.zeros(n), cost]), np.column_stack([np.zeros(n), effect]), 0, draws
     )
 

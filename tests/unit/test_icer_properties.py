@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from atmpcli.analysis.icer import incremental_analysis
+from atmpcli.analysis.dominance_and_icers import incremental_analysis
 
 points = st.lists(
     st.tuples(

@@ -53,7 +53,7 @@ def test_analyses_need_only_the_decision_model():
     sc = load_scenario(bundled("sick_sicker"))
     model = _plain(sc)
     assert type(model) is DecisionModel
-    assert_frame_equal(compare(model).to_frame(), compare(sc).to_frame())
+    assert_frame_equal(compare(model).frame, compare(sc).frame)
     psa_model, psa_sc = run_psa(model, 300, seed=4), run_psa(sc, 300, seed=4)
     assert_array_equal(psa_model.costs, psa_sc.costs)
     assert_array_equal(psa_model.effects, psa_sc.effects)

@@ -225,7 +225,7 @@ def test_a_variant_chooses_another_family(write_scenario):
     base = load_scenario(path)
     lnorm = load_scenario(path, variant="lognormal")
     assert set(lnorm.parameters) >= {"os_meanlog", "os_sdlog"} and "os_shape" not in lnorm.parameters
-    _, rows, _ = scenario_analysis(lambda v: load_scenario(path, variant=v), ["lognormal"], None, {})
+    rows = scenario_analysis(lambda v: load_scenario(path, variant=v), ["lognormal"]).rows
     effects = {r["variant"]: r["effect"] for r in rows}
     assert effects["base case"] == pytest.approx(float(evaluate(base)[0].life_years[0]), rel=1e-12)
     assert effects["lognormal"] == pytest.approx(float(evaluate(lnorm)[0].life_years[0]), rel=1e-12)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from atmpcli import __version__
+from atmpcli.analysis.result import Provenance, Units
 from atmpcli.analysis.survival.km import KM_COLUMNS, kaplan_meier
 from atmpcli.analysis.survival.likelihood import ModelSpec, canonical, spline_knots
 from atmpcli.analysis.survival.mle import MLE, fit_mle
@@ -95,7 +94,7 @@ def fit_survival(
     at_cols = [f"survival_at_{_label(x)}" for x in times]
     return SurvivalFits(
         title=title or "Parametric survival models",
-        time_unit=time_unit,
+        units=Units(time=time_unit),
         summary=pd.DataFrame(summary, columns=SUMMARY_COLUMNS + at_cols),
         parameters=pd.DataFrame(params, columns=PARAMETER_COLUMNS),
         covariance=pd.DataFrame(covs, columns=COVARIANCE_COLUMNS),
@@ -289,10 +288,5 @@ def _prediction_rows(group: str, model: str, curve: Curve, times: Sequence[float
     ]
 
 
-def _provenance(data: SurvivalData, background: Background | None) -> dict[str, Any]:
-    return {
-        "atmpcli_version": __version__,
-        "data_file": data.source,
-        "life_table": background is not None,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+def _provenance(data: SurvivalData, background: Background | None) -> Provenance:
+    return Provenance(files={"data_file": data.source, "life_table": background is not None})

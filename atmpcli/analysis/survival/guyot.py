@@ -21,10 +21,10 @@ Real digitised curves are not clean; what this module does about it, and reports
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
+
+from atmpcli.analysis.survival.result import Reconstruction
 
 MAX_ITERATIONS = 10_000
 
@@ -35,13 +35,6 @@ class CurveProblem(ValueError):
     def __init__(self, table: str, row: int | None, field: str, message: str) -> None:
         super().__init__(message)
         self.table, self.row, self.field = table, row, field
-
-
-@dataclass
-class Reconstruction:
-    ipd: pd.DataFrame  # time, event
-    intervals: pd.DataFrame  # per at-risk interval: published vs reconstructed numbers
-    warnings: list[str] = field(default_factory=list)
 
 
 def clean_curve(
@@ -221,7 +214,11 @@ def reconstruct(
         last_i[i + 1] = last
     _last_interval(st, t_s, lower, upper, n_risk, n_censor, last_i, total_events)
     return Reconstruction(
-        _ipd(st, t_s, int(n_risk[0])), _intervals(st, t_risk, published[~beyond], lower, upper), notes
+        title="Reconstructed patient-level data",
+        ipd=_ipd(st, t_s, int(n_risk[0])),
+        intervals=_intervals(st, t_risk, published[~beyond], lower, upper),
+        warnings=notes,
+        total_events=total_events,
     )
 
 

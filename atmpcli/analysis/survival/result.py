@@ -1,12 +1,15 @@
-"""The result of ``atmpcli survival fit``: one object owning its DataFrames (documented in docs/survival.md)."""
+"""The results of ``atmpcli survival fit`` and ``survival reconstruct``: objects owning their DataFrames
+(documented in docs/survival.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+
+from atmpcli.analysis.result import Result, records, result_type
 
 SUMMARY_COLUMNS = [
     "group",
@@ -48,59 +51,64 @@ class FittedCurve:
     curve: Any = None  # model.survival.Curve at the estimates (with background mortality when fitted with it)
 
 
-@dataclass
-class SurvivalFits:
-    """Parametric fits of survival data, per group: summary, parameters, covariance, predictions, KM."""
+@result_type
+class SurvivalFits(Result):
+    """Parametric fits of survival data, per group: summary (the main table), parameters, covariance,
+    predictions and the Kaplan-Meier estimate. ``units.time`` is the data's time unit."""
 
-    title: str
-    time_unit: str
+    sheet: ClassVar[str] = "Survival models"
     summary: pd.DataFrame
     parameters: pd.DataFrame
     covariance: pd.DataFrame
     predictions: pd.DataFrame
     km: pd.DataFrame
-    provenance: dict[str, Any] = field(default_factory=dict)
     curves: list[FittedCurve] = field(default_factory=list)
     background: Any = None  # model.lifetable.Background when a life table was given
     warnings: list[str] = field(default_factory=list)
 
     @property
-    def columns(self) -> list[str]:
-        """The summary's columns: the fixed ones, then survival_at_<t> for each requested time."""
-        return list(self.summary.columns)
+    def time_unit(self) -> str:
+        return self.units.time
 
-    @property
-    def rows(self) -> list[dict[str, Any]]:
-        return _records(self.summary)
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "models": self.summary,
+            "parameters": self.parameters,
+            "covariance": self.covariance,
+            "predictions": self.predictions,
+            "kaplan_meier": self.km,
+        }
 
     def document(self) -> dict[str, Any]:
         """The JSON document: provenance, settings and every frame as a list of records."""
         return {
             "title": self.title,
             "time_unit": self.time_unit,
-            "provenance": self.provenance,
+            "provenance": self.provenance.to_dict(),
             "warnings": self.warnings,
-            "models": _records(self.summary),
-            "parameters": _records(self.parameters),
-            "covariance": _records(self.covariance),
-            "predictions": _records(self.predictions),
-            "kaplan_meier": _records(self.km),
+        } | {name: records(frame) for name, frame in self.tables().items()}
+
+
+@result_type
+class Reconstruction(Result):
+    """Patient-level data reconstructed from a digitised Kaplan-Meier curve (Guyot et al. 2012)."""
+
+    sheet: ClassVar[str] = "Reconstructed IPD"
+    ipd: pd.DataFrame  # time, event
+    intervals: pd.DataFrame  # per at-risk interval: published vs reconstructed numbers
+    warnings: list[str] = field(default_factory=list)
+    total_events: int | None = None
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"ipd": self.ipd, "intervals": self.intervals}
+
+    def body(self) -> dict[str, Any]:
+        files = self.provenance.files
+        return {
+            "curve": files.get("curve"),
+            "at_risk": files.get("at_risk"),
+            "total_events": self.total_events,
+            "warnings": self.warnings,
+            "intervals": records(self.intervals),
+            "ipd": records(self.ipd),
         }
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in frame.to_dict(orient="records"):
-        out.append({k: _plain(v) for k, v in rec.items()})
-    return out
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars -> Python; NaN stays a float (CSV writes it empty, JSON null)."""
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value

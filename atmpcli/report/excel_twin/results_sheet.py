@@ -1,5 +1,5 @@
 """The Results sheet (compare's columns, as formulas) and the Incremental sheet that works out dominance,
-extended dominance and the ICERs by formulas (``atmpcli/analysis/icer.py``, docs/methods.md).
+extended dominance and the ICERs by formulas (``atmpcli/analysis/dominance_and_icers.py``, docs/methods.md).
 
 Strong dominance is a matrix "does j dominate i" with atmpcli's tolerance (costs or effects within 1e-12
 of the larger are equal; of two identical strategies the later one is dominated). The frontier is built

@@ -1,0 +1,110 @@
+"""compare, trace and icers: the base case of a scenario, its cohort trace, and any table of strategies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from atmpcli.commands.common import (
+    Per,
+    ReferenceCaseOpt,
+    ScenarioArg,
+    SetsOpt,
+    VariantOpt,
+    WtpOpt,
+    app,
+    load,
+    note,
+    reporting_errors,
+)
+from atmpcli.commands.output_options import emit, output_options
+from atmpcli.report.output import OutputOptions
+
+PerOpt = Annotated[
+    Per, typer.Option("--per", metavar="UNIT", help="person (default) or cohort: totals for the cohort.")
+]
+LongOpt = Annotated[
+    bool,
+    typer.Option(
+        "--long", help="One row per strategy and measure (tidy data for ggplot/seaborn) instead of a wide table."
+    ),
+]
+
+
+@app.command(epilog="Example: atmpcli compare hiv_chancellor --format csv > results.csv")
+@output_options(plot=True)
+def compare(
+    scenario: ScenarioArg,
+    wtp: WtpOpt = None,
+    per: PerOpt = Per.person,
+    long: LongOpt = False,
+    variant: VariantOpt = None,
+    sets: SetsOpt = None,
+    reference_case: ReferenceCaseOpt = None,
+    *,
+    out: OutputOptions,
+) -> None:
+    """Compare the strategies of a scenario: costs, QALYs, life-years, ICERs with dominance, NMB."""
+    from atmpcli.analysis.compare import compare as run_compare
+    from atmpcli.report.comparison_tables import comparison_tables, long_table
+    from atmpcli.report.figures import comparison_figure
+    from atmpcli.report.workbook import comparison_workbook
+
+    with reporting_errors():
+        result = run_compare(load(scenario, variant, sets, reference_case), wtp=wtp, per=per.value)
+    for w in result.warnings:
+        note(f"warning: {w}")
+    if long:
+        emit(result.select("long"), out, table=long_table, figure=comparison_figure)
+    else:
+        emit(result, out, table=comparison_tables, figure=comparison_figure, workbook=comparison_workbook)
+
+
+@app.command(
+    epilog="Examples:\n\n  atmpcli trace hiv_chancellor --format csv > trace.csv\n\n"
+    "  atmpcli trace sick_sicker --strategy B -o trace.xlsx"
+)
+@output_options()
+def trace(
+    scenario: ScenarioArg,
+    strategy: Annotated[
+        list[str] | None,
+        typer.Option("--strategy", metavar="NAME", help="Only this strategy (repeat for several); default: all."),
+    ] = None,
+    variant: VariantOpt = None,
+    sets: SetsOpt = None,
+    reference_case: ReferenceCaseOpt = None,
+    *,
+    out: OutputOptions,
+) -> None:
+    """The cohort trace: the share of the cohort in each state at each cycle, per strategy (long format)."""
+    from atmpcli.analysis.trace import cohort_trace
+    from atmpcli.report.scenario_tables import trace_tables
+
+    with reporting_errors():
+        result = cohort_trace(load(scenario, variant, sets, reference_case), strategy)
+    emit(result, out, table=trace_tables)
+
+
+@app.command(epilog="Examples:\n\n  atmpcli icers results.csv\n\n  other_tool --csv | atmpcli icers - --format json")
+@output_options()
+def icers(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="CSV with columns strategy, cost, effect; - for stdin.")],
+    *,
+    out: OutputOptions,
+) -> None:
+    """Incremental analysis (dominance, extended dominance, ICERs) of any table of strategies."""
+    import sys
+    from pathlib import Path
+
+    from atmpcli.analysis.dominance_and_icers import icers as run_icers
+    from atmpcli.report.comparison_tables import icer_table
+    from atmpcli.scenario.external import read_strategy_table
+
+    with reporting_errors():
+        if file == "-":
+            names, costs, effects = read_strategy_table(None, sys.stdin.read())
+        else:
+            names, costs, effects = read_strategy_table(Path(file))
+    emit(run_icers(names, costs, effects, source="stdin" if file == "-" else file), out, table=icer_table)
