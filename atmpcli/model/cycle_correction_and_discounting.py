@@ -44,15 +44,26 @@ def discount_factors(rate: float, times: np.ndarray) -> np.ndarray:
     return np.power(1.0 + rate, -np.asarray(times, dtype=float))
 
 
+def model_years_before(n: int, cycle_length: float) -> np.ndarray:
+    """Whole years before the model year of each time point 0..n: time point t ends cycle t, which lies in
+    model year ceil(t * cycle_length); time point 0 is in the first year."""
+    # the tolerance keeps t = 12 of monthly cycles (0.9999999999999996 years) in the first year
+    year = np.ceil(np.arange(n + 1) * cycle_length - 1e-9)
+    return np.maximum(year - 1.0, 0.0)
+
+
 def reward_weights(method: str, n: int, rate: float, cycle_length: float, timing: str = "time") -> np.ndarray:
     """Combined correction and discount weight for each time point 0..n.
 
-    ``timing="time"`` discounts each time point t at t * cycle_length years. ``"cycle-start"`` and
-    ``"cycle-end"`` first form a value per cycle k (from m[k-1], m[k] or their mean, by ``method``) and
-    discount it at (k-1) or k cycles, as heemod does.
+    ``timing="time"`` discounts each time point t at t * cycle_length years. ``"year-start"`` discounts
+    time point t (the end of cycle t) by the whole years before its model year began, as spreadsheets that
+    discount by model year do. ``"cycle-start"`` and ``"cycle-end"`` first form a value per cycle k (from
+    m[k-1], m[k] or their mean, by ``method``) and discount it at (k-1) or k cycles, as heemod does.
     """
     if timing == "time":
         return correction_weights(method, n) * discount_factors(rate, np.arange(n + 1) * cycle_length)
+    if timing == "year-start":
+        return correction_weights(method, n) * discount_factors(rate, model_years_before(n, cycle_length))
     k = np.arange(1, n + 1)
     d = discount_factors(rate, (k - 1 if timing == "cycle-start" else k) * cycle_length)
     w = np.zeros(n + 1)

@@ -39,7 +39,7 @@ class Settings:
         "life-table"  # counting convention / within-cycle correction (model/cycle_correction_and_discounting.py)
     )
     discount: Discount = Discount()
-    discount_timing: str = "time"  # "time", "cycle-start" or "cycle-end"
+    discount_timing: str = "time"  # "time", "year-start", "cycle-start" or "cycle-end"
     state_values_per: str = "year"  # state costs and utilities are per "year" or per "cycle"
     start_age: float | None = None  # gives formulas `age`
     # the analyses

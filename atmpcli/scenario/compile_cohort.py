@@ -111,7 +111,7 @@ def compile_settings(c: Compiler, tree: Tree | None, strategies: list[Strategy])
         for s in strategies:
             if (s.tree or tree) is None:
                 c.fail(s.origin, "nothing to evaluate: the scenario has no states and this strategy no tree")
-    if st.discount_timing != "time" and st.method not in ("beginning", "end", "life-table"):
+    if st.discount_timing in ("cycle-start", "cycle-end") and st.method not in ("beginning", "end", "life-table"):
         c.fail(
             ("settings", "discount_timing"),
             f"'{st.discount_timing}' discounts whole cycles and needs "

@@ -160,7 +160,7 @@ class Settings(Strict):
     horizon: Annotated[float, Field(gt=0)] | None = None
     discount: DiscountSpec = DiscountSpec()
     method: Method = "life-table"
-    discount_timing: Literal["time", "cycle-start", "cycle-end"] = "time"
+    discount_timing: Literal["time", "year-start", "cycle-start", "cycle-end"] = "time"
     state_values_per: Literal["year", "cycle"] = "year"
     start_age: Annotated[float, Field(ge=0)] | None = None
     cohort_size: Annotated[float, Field(gt=0)] = 1.0

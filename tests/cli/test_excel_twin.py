@@ -185,3 +185,13 @@ def test_a_model_with_survival_curves_is_refused_in_one_line(tmp_path, name):
     assert result.stderr.startswith("error: survival curves and partitioned survival models are not in the live")
     assert len(result.stderr.splitlines()) == 1
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_year_start_discounting_is_refused_in_one_line(tmp_path):
+    out = tmp_path / "twin.xlsx"
+    args = ["workbook", "heemod_intro", "--set", "settings.discount_timing=year-start", "-o", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: discount_timing year-start is not in the live workbook yet")
+    assert len(result.stderr.splitlines()) == 1
+    assert not out.exists()

@@ -51,3 +51,13 @@ def test_cycle_start_discounting_is_heemods_k_minus_one():
     assert_allclose(reward_weights("end", 3, 0.1, 1.0, "cycle-end"), [0, 1.1**-1, 1.1**-2, 1.1**-3])
     with pytest.raises(ValueError):
         reward_weights("simpson", 4, 0.1, 1.0, "cycle-start")
+
+
+def test_year_start_discounts_every_cycle_of_a_model_year_alike():
+    # monthly cycles: time points 0..12 (the start and the first year's cycles) undiscounted, 13..24 by one year
+    w = reward_weights("none", 25, 0.04, 0.08333333333333333, "year-start")
+    assert_allclose(w, [1.0] * 13 + [1.04**-1] * 12 + [1.04**-2])
+    # quarterly cycles with half-cycle weights: the correction times the year's factor
+    assert_allclose(reward_weights("half-cycle", 5, 0.1, 0.25, "year-start"), [0.5, 1, 1, 1, 1, 0.5 / 1.1])
+    # yearly cycles counted at their end: each cycle discounted at its start, as heemod's cycle-start
+    assert_allclose(reward_weights("end", 4, 0.1, 1.0, "year-start"), reward_weights("end", 4, 0.1, 1.0, "cycle-start"))

@@ -77,6 +77,10 @@ def check_size(model: Any) -> None:
             "survival curves and partitioned survival models are not in the live workbook yet; "
             "use 'compare -o FILE.xlsx' for a workbook of values"
         )
+    if model.settings.discount_timing == "year-start":
+        raise AtmpError(
+            "discount_timing year-start is not in the live workbook yet; use 'compare -o FILE.xlsx' for a workbook of values"
+        )
     n_sub = sum(st.tunnel for st in model.states)
     rows = model.n_cycles + 1
     # trace and a block of time-varying values; each row's probabilities for every cycle of its tunnel (at most)
