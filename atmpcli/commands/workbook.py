@@ -60,7 +60,7 @@ def workbook(
         except OSError as exc:
             raise AtmpError(f"{output}: cannot write: {exc.strerror}") from None
     values = (
-        f"; {len(summary.values_written)} cells hold values, listed on its Notes sheet"
+        f"; {len(summary.values_written)} cells or columns hold atmpcli's values, listed on its Notes sheet"
         if summary.values_written
         else ""
     )

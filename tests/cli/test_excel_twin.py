@@ -24,10 +24,7 @@ from atmpcli.scenario.compile import load_scenario
 from tests.conftest import DATA, SCENARIOS
 
 TOLERANCE = 1e-9
-ALL_BUNDLED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
-# survival curves have no workbook formulas yet: those scenarios are refused (test below)
-WITH_CURVES = [n for n in ALL_BUNDLED if load_scenario(resolve(n)).survival is not None]
-BUNDLED = [n for n in ALL_BUNDLED if n not in WITH_CURVES]
+BUNDLED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
 NEEDS_SOFFICE = pytest.mark.skipif(
     soffice() is None,
     reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui to recalculate workbooks",
@@ -70,6 +67,10 @@ CASES.update(
         "twin_features:end": (str(DATA / "twin_features.yaml"), None, {"settings.method": "end"}),
         "twin_trees": (str(DATA / "twin_trees.yaml"), None, None),
         "twin_tree_instalments": (str(DATA / "twin_tree_instalments.yaml"), None, None),
+        "twin_psm": (str(DATA / "twin_psm.yaml"), None, None),
+        "twin_psm:year-start": (str(DATA / "twin_psm.yaml"), None, {"settings.discount_timing": "year-start"}),
+        "twin_psm:end": (str(DATA / "twin_psm.yaml"), None, {"settings.method": "end"}),
+        "heemod_intro:year-start": ("heemod_intro", None, {"settings.discount_timing": "year-start"}),
         "twin_trees:beginning": (
             str(DATA / "twin_trees.yaml"),
             None,
@@ -87,6 +88,8 @@ EDITS = {
         400000,
         {"c_tisagenlecleucel": 400000},
     ),
+    "edit:twin_psm:price": (str(DATA / "twin_psm.yaml"), "price", 250000, {"price": 250000}),
+    "edit:twin_psm:utility": (str(DATA / "twin_psm.yaml"), "u_efs", 0.7, {"u_efs": 0.7}),
     "edit:egfr_test_and_treat:inline utility": (
         "egfr_test_and_treat",
         "u_Responding",
@@ -177,21 +180,12 @@ def test_workbook_check_option_recalculates(tmp_path):
     assert "checked in LibreOffice" in result.stderr
 
 
-@pytest.mark.parametrize("name", WITH_CURVES)
-def test_a_model_with_survival_curves_is_refused_in_one_line(tmp_path, name):
-    out = tmp_path / "twin.xlsx"
-    result = CliRunner().invoke(app, ["workbook", name, "-o", str(out)])
-    assert result.exit_code == 1
-    assert result.stderr.startswith("error: survival curves and partitioned survival models are not in the live")
-    assert len(result.stderr.splitlines()) == 1
-    assert not out.exists() and list(tmp_path.iterdir()) == []
-
-
-def test_year_start_discounting_is_refused_in_one_line(tmp_path):
-    out = tmp_path / "twin.xlsx"
-    args = ["workbook", "heemod_intro", "--set", "settings.discount_timing=year-start", "-o", str(out)]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 1
-    assert result.stderr.startswith("error: discount_timing year-start is not in the live workbook yet")
-    assert len(result.stderr.splitlines()) == 1
-    assert not out.exists()
+def test_survival_curves_are_the_engines_values_listed_on_notes(tmp_path):
+    """The curve families have no Excel formulas: each curve column holds atmpcli's values and says so; the
+    partition of the trace (min(PFS, OS), OS - min(PFS, OS), 1 - OS) and everything after it are formulas."""
+    summary = write_live_workbook(_load(str(DATA / "twin_psm.yaml")), tmp_path / "psm.xlsx")
+    curves = [v for v in summary.values_written if "survival curve" in v]
+    # 4 curves (PFS/OS of two partitions) on the cohort sheets of salvage, CAR-T and CAR-T's infused cohort
+    assert len(curves) == 12 and len(summary.values_written) == 12
+    assert curves[0].startswith("salvage cohort!W11:W51: survival curve efs_cart (PFS of partition cart), atmpcli's")
+    assert any("survival curve os_sc (OS of partition salvage)" in v for v in curves)

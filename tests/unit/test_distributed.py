@@ -14,7 +14,10 @@ distributed = pytest.importorskip("distributed")
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        dashboard_address=":0",  # any free port: another run may hold 8787
     ) as cluster:
         with distributed.Client(cluster) as c:
             yield c

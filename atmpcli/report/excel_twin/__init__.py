@@ -71,16 +71,6 @@ def _source(scenario: Any) -> str:
 
 def check_size(model: Any) -> None:
     """Refuse (with one clear line) a model too large for a worksheet, or one the workbook cannot express."""
-    if getattr(model, "partitions", None) or getattr(model, "survival", None) is not None:
-        # the survival families (generalised gamma, splines, cure, floors) have no Excel 2016 formulas here yet
-        raise AtmpError(
-            "survival curves and partitioned survival models are not in the live workbook yet; "
-            "use 'compare -o FILE.xlsx' for a workbook of values"
-        )
-    if model.settings.discount_timing == "year-start":
-        raise AtmpError(
-            "discount_timing year-start is not in the live workbook yet; use 'compare -o FILE.xlsx' for a workbook of values"
-        )
     n_sub = sum(st.tunnel for st in model.states)
     rows = model.n_cycles + 1
     # trace and a block of time-varying values; each row's probabilities for every cycle of its tunnel (at most)

@@ -100,7 +100,8 @@ class CohortSheet:
         for j in range(len(m.transition_rewards)):
             self.flow_cols[j] = col
             col += 1
-        weights = ["correction", "discount_costs", "discount_effects"] if m.settings.discount_timing == "time" else []
+        by_point = m.settings.discount_timing in ("time", "year-start")  # a discount factor per time point
+        weights = ["correction", "discount_costs", "discount_effects"] if by_point else []
         self.weight_cols = {}
         for k in [*(weights or ["correction"]), "weight_costs", "weight_effects"]:
             self.weight_cols[k] = col
@@ -114,6 +115,12 @@ class CohortSheet:
             self.timed_cols[key] = col
             col += 1
         self.plan.columns[self.name] = self.timed_cols
+        self.curve_cols: dict[tuple[int, str], tuple[str, int]] = {}  # (partition, role) -> (curve, column)
+        for p, part in enumerate(m.partitions):
+            for role, curves in (("pfs", part.pfs), ("os", part.os)):
+                if curves:
+                    self.curve_cols[(p, role)] = (curves[plan.strategy.name], col)
+                    col += 1
         self.transition_cols = self._transition_columns(col)
 
     def _row_state_time(self, i: int) -> bool:

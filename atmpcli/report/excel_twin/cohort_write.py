@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from atmpcli.report.excel_twin.book import DECIMAL, MONEY, PROBABILITY, column_range, row_range
+from atmpcli.report.excel_twin.cohort_partitions import partition_flow, write_curves, write_partition_trace
 from atmpcli.report.excel_twin.cohort_sheet import CohortSheet, CohortTotals
 from atmpcli.report.excel_twin.plan import CYCLE, POINT, SETTINGS
 
@@ -24,7 +25,11 @@ def write_cohort(c: CohortSheet, start: list[str]) -> CohortTotals:
     _clock(c)
     _timed_parameters(c)
     _transitions(c)
-    _trace(c, start)
+    if c.model.partitions:
+        write_curves(c)
+        write_partition_trace(c, start)
+    else:
+        _trace(c, start)
     _state_values(c)
     _rewards(c)
     _weights(c)
@@ -204,6 +209,8 @@ def _vector(c: CohortSheet, key: str, t: int) -> str:
 
 
 def _flow(c: CohortSheet, j: int, t: int) -> str:
+    if c.model.partitions:
+        return partition_flow(c, j, t)
     r = c.model.transition_rewards[j]
     terms = []
     for k, (i, _, _) in enumerate(c.subs):
@@ -262,7 +269,7 @@ def _weight_formula(c: CohortSheet, t: int, rate: str) -> str:
     """Counting weight x discount factor of time point t, for a discount rate's name."""
     s = c.model.settings
     tt, n, dt = c.at(t, c.clock.t), SETTINGS["n_cycles"], SETTINGS["cycle_length"]
-    if s.discount_timing == "time":
+    if s.discount_timing in ("time", "year-start"):
         return f"{c.at(t, c.weight_cols['correction'])}*{c.at(t, c.weight_cols['discount_' + rate])}"
     r = SETTINGS[f"discount_{rate}"]
     offset = 0 if s.discount_timing == "cycle-start" else 1
@@ -275,6 +282,16 @@ def _weight_formula(c: CohortSheet, t: int, rate: str) -> str:
     return f"IF({tt}<{n},{later}/2,0)+IF({tt}>0,{earlier}/2,0)"
 
 
+def _discount_years(c: CohortSheet, t: int) -> str:
+    """The years a time point is discounted by: its time, or under year-start the whole years before its model
+    year began (time point t ends cycle t, in model year ceil(t x cycle length); 1e-9 keeps t = 12 of monthly
+    cycles in the first year, as the engine does)."""
+    years = c.at(t, c.clock.years)
+    if c.model.settings.discount_timing == "year-start":
+        return f"MAX(ROUNDUP({years}-1E-9,0)-1,0)"
+    return years
+
+
 def _weights(c: CohortSheet) -> None:
     ws, s = c.ws, c.model.settings
     fmt = c.book.fmt("text", "0.000000")
@@ -282,9 +299,9 @@ def _weights(c: CohortSheet) -> None:
         r, tt = c.first + t, c.at(t, c.clock.t)
         correction = _CORRECTION[s.method].format(t=tt, n=SETTINGS["n_cycles"])
         ws.write_formula(r, c.weight_cols["correction"], "=" + correction, fmt)
-        if s.discount_timing == "time":
+        if s.discount_timing in ("time", "year-start"):
             for rate in ("costs", "effects"):
-                years = c.at(t, c.clock.years)
+                years = _discount_years(c, t)
                 ws.write_formula(
                     r, c.weight_cols[f"discount_{rate}"], f"=POWER(1+{SETTINGS['discount_' + rate]},-{years})", fmt
                 )

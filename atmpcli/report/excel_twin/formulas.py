@@ -19,6 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+# surv(curve, t) and event_prob(curve, t0, t1) (docs/survival.md): the generalised gamma, spline, cure and
+# floored families have no Excel 2016 form, so cells using them hold the engine's values (listed in Notes).
+_CURVE_FUNCTIONS = {"surv", "event_prob"}
+
 
 class Untranslatable(Exception):
     """The formula has no Excel translation (its value is written instead, with a note)."""
@@ -145,6 +149,8 @@ class _Translator:
         if not isinstance(node.func, ast.Name) or node.keywords:
             raise Untranslatable("only named functions with positional arguments")
         fname = node.func.id
+        if fname in _CURVE_FUNCTIONS:  # the first argument names a curve, not a value
+            raise Untranslatable(f"{fname}() of a survival curve has no Excel formula here")
         args = [self.node(a) for a in node.args]
         if fname in self.tables:
             return _lookup(self.tables[fname], _operand(args[0]))

@@ -23,10 +23,13 @@ _METHODS = {
 def notes_lines(model: DecisionModel) -> list[tuple[str, str]]:
     s = model.settings
     per = "a year (multiplied by the cycle length)" if s.state_values_per == "year" else "a cycle"
-    timing = (
-        "each time point t is discounted at (1 + r)^-(t x cycle length)"
-        if s.discount_timing == "time"
-        else f"each cycle's value is discounted at the {s.discount_timing.replace('cycle-', '')} of the cycle"
+    timing = {
+        "time": "each time point t is discounted at (1 + r)^-(t x cycle length)",
+        "year-start": "each time point t is discounted by the whole years before its model year began, "
+        "(1 + r)^-(ceil(t x cycle length) - 1)",
+    }.get(
+        s.discount_timing,
+        f"each cycle's value is discounted at the {s.discount_timing.replace('cycle-', '')} of the cycle",
     )
     return [
         ("Time", "The cohort is observed at time points t = 0 (the start) to t = n; cycle t runs from t-1 to t."),
