@@ -7,6 +7,7 @@
 >>> model.psa(samples=1000, seed=1, wtp=[50_000, 100_000])
 >>> model.dsa(strategy="B", wtp=100_000)
 >>> model.evsi("normal:u_S1", sizes=[50, 100], wtp=[120_000], sd=0.2)
+>>> model.verify()                                       # TECH-VER black-box tests (atmpcli verify)
 >>> model.workbook("sick_sicker.xlsx")                   # the live Excel twin (docs/excel.md)
 >>> model.results.compare()                              # the result object: every table, units, provenance
 >>> atmpcli.fit_survival("ipd.csv", dist="weibull,lnorm")  # a SurvivalFits result (not tied to a scenario)
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from atmpcli.analysis.threshold import ThresholdResult
     from atmpcli.analysis.trace import CohortTrace
     from atmpcli.analysis.variants import ScenarioAnalysis
+    from atmpcli.analysis.verification import Verification
 
 
 class Results:
@@ -175,6 +177,11 @@ class Results:
     def budget_impact(self, years: int | None = None, discount: float | None = None) -> BudgetImpact:
         return budget_impact_of(self.scenario, years, discount)
 
+    def verify(self) -> Verification:
+        from atmpcli.analysis.verification import verify
+
+        return verify(self.scenario)
+
 
 class Model:
     """A loaded scenario; every method returns a pandas DataFrame with the CLI's CSV columns."""
@@ -309,6 +316,10 @@ class Model:
     def budget_impact(self, years: int | None = None, discount: float | None = None) -> pd.DataFrame:
         """``atmpcli budget-impact``: the payer's spending by year, with and without the new strategies."""
         return self.results.budget_impact(years, discount).frame
+
+    def verify(self) -> pd.DataFrame:
+        """``atmpcli verify``: the TECH-VER black-box tests, one row per test and strategy (``status`` fail/pass)."""
+        return self.results.verify().frame
 
 
 def _compared(scenario: Scenario, wtp: Sequence[float] | None, per: str, stacklevel: int) -> Comparison:

@@ -10,7 +10,7 @@ import typer
 # Importing a module registers its commands; --help lists them in this order (isort would sort them).
 # isort: off
 from atmpcli.commands import scenarios, compare, report, workbook, psa, evsi  # noqa: F401
-from atmpcli.commands import sensitivity, variants, shortfall, survival  # noqa: F401
+from atmpcli.commands import sensitivity, variants, shortfall, survival, verify  # noqa: F401
 
 # isort: on
 from atmpcli.commands.common import app

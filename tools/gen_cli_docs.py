@@ -31,6 +31,7 @@ COMMANDS = [
     "variants",
     "budget-impact",
     "icers",
+    "verify",
     "shortfall",
     "survival reconstruct",
     "survival fit",

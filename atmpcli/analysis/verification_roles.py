@@ -1,0 +1,101 @@
+"""Which input parameters move only costs, or only utilities: the ones a monotonicity test may raise.
+
+A parameter is a *cost input* when it is a plain number and every formula that uses it, directly or through
+other parameters, is a cost (of a state, a transition, a tree branch, the start, or a therapy's price). A
+*utility input* likewise reaches only utilities and one-off QALYs. Raising a cost input can then change
+nothing but costs, and should never lower them; raising a utility input should never lower QALYs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from atmpcli.model.decision_model import Branch, DecisionModel, Payoff
+from atmpcli.model.expressions import Expression
+
+COST, UTILITY, OTHER = "cost", "utility", "other"
+
+
+def _payoff(p: Payoff | None) -> Iterator[tuple[str, Expression]]:
+    if p is None:
+        return
+    for e in p.costs.values():
+        yield COST, e
+    for e in (p.qalys,):
+        if e is not None:
+            yield UTILITY, e
+    if p.life_years is not None:
+        yield OTHER, p.life_years
+
+
+def _branches(branches: list[Branch]) -> Iterator[tuple[str, Expression]]:
+    for b in branches:
+        if b.p is not None:
+            yield OTHER, b.p
+        yield from _payoff(b.payoff)
+        for e in b.metrics.values():
+            yield OTHER, e
+        yield from _branches(b.children)
+
+
+def uses(model: DecisionModel) -> Iterator[tuple[str, Expression]]:
+    """Every formula of the model outside its parameters, with its role (cost, utility or other)."""
+    for st in model.states:
+        for e in st.costs.values():
+            yield COST, e
+        if st.utility is not None:
+            yield UTILITY, st.utility
+    for row in model.transitions:
+        for e in row.probabilities.values():
+            yield OTHER, e
+    for r in model.transition_rewards:
+        yield from _payoff(r.payoff)
+    yield from _payoff(model.start)
+    starts = [model.initial] + [s.initial for s in model.strategies]
+    for init in starts:
+        if init is not None:
+            for e in init.shares.values():
+                yield OTHER, e
+    for s in model.strategies:
+        for plan in s.payments:
+            yield COST, plan.price
+    for tree in [model.tree] + [t for s in model.strategies for t in (s.tree, s.infused_tree)]:
+        if tree is not None:
+            yield from _payoff(tree.payoff)
+            for e in tree.metrics.values():
+                yield OTHER, e
+            yield from _branches(tree.branches)
+    for u in model.uncertain.values():
+        for e in u.given.values():
+            yield OTHER, e
+
+
+def roles(model: DecisionModel) -> dict[str, set[str]]:
+    """Parameter -> the roles of the formulas that use it, directly or through other parameters."""
+    formulas: dict[str, list[Expression]] = {n: [e] for n, e in model.parameters.items()}
+    for s in model.strategies:
+        for n, e in s.overrides.items():
+            formulas.setdefault(n, []).append(e)
+    found: dict[str, set[str]] = {n: set() for n in model.parameters}
+
+    def reach(names: frozenset[str], role: str, seen: set[str]) -> None:
+        for n in names:
+            if n in found and n not in seen:
+                seen.add(n)
+                found[n].add(role)
+                for e in formulas.get(n, []):
+                    reach(e.formula.names, role, seen)
+
+    for role, e in uses(model):
+        reach(e.formula.names, role, set())
+    surv = model.survival
+    if surv is not None:  # curves read their parameters by name, not through formulas
+        for curve in surv.known():
+            reach(surv.names(curve), OTHER, set())
+    return found
+
+
+def inputs_moving_only(model: DecisionModel, role: str, candidates: dict[str, float]) -> list[str]:
+    """The ``candidates`` (plain-number parameters) whose formulas are all of ``role``."""
+    r = roles(model)
+    return [n for n in candidates if r.get(n) == {role}]

@@ -1,0 +1,138 @@
+"""atmpcli verify: the TECH-VER black-box battery passes on every bundled scenario, pins hand-calculated
+expectations on a two-state model, and fails, naming the test, on deliberately broken models."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import yaml
+
+from atmpcli.analysis.verification import VERIFY_COLUMNS, verify
+from atmpcli.analysis.verification_checks import mass_conservation
+from atmpcli.model.evaluate import evaluate
+from atmpcli.model.variations import identical_strategies, with_unit_utilities, without_mortality
+from atmpcli.scenario.compile import load_scenario
+from tests.conftest import SCENARIOS, bundled
+
+TWO_STATE = """
+title: two states
+currency: EUR
+settings: {cycle_length: 1, cycles: 10, method: end, discount: 0, wtp: [20000]}
+parameters:
+  c_drug_s: 0
+  du_s: 0
+  p_die: {value: 0.1, distribution: {type: beta, mean: 0.1, se: 0.02}}
+  c_care: {value: 100, distribution: {type: gamma, mean: 100, se: 10}}
+  c_drug: 500
+  u_alive: {value: 0.8, distribution: {type: beta, mean: 0.8, se: 0.05}}
+  du_drug: 0.05
+  hr: 1
+states:
+  alive: {costs: {care: c_care, drug: c_drug_s}, utility: "u_alive - du_s"}
+  dead: {alive: false}
+transitions:
+  alive: {alive: rest, dead: "p_die * hr"}
+  dead: {dead: 1}
+strategies:
+  none: {parameters: {c_drug_s: 0, du_s: 0}}
+  drug: {parameters: {c_drug_s: c_drug, du_s: du_drug, hr: 0.5}}
+comparator: none
+"""
+
+
+def _load(text: str, tmp_path):
+    path = tmp_path / "model.yaml"
+    path.write_text(text)
+    return load_scenario(path)
+
+
+def _edited(name: str, edit) -> object:
+    data = yaml.safe_load(bundled(name).read_text())
+    edit(data)
+    return load_scenario(bundled(name), text=yaml.safe_dump(data, sort_keys=False))
+
+
+def _failed(result) -> set[str]:
+    return {c.check for c in result.failed}
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in SCENARIOS.glob("*.yaml")))
+def test_every_bundled_scenario_passes(name):
+    result = verify(load_scenario(bundled(name)))
+    assert list(result.frame.columns) == VERIFY_COLUMNS
+    assert result.passed, result.frame[result.frame.status == "fail"].to_string()
+
+
+def test_two_state_model_hand_calculations(tmp_path):
+    model = _load(TWO_STATE, tmp_path)
+    rows = verify(model).frame.set_index(["check", "strategy"])
+    # no deaths, 10 annual cycles counted at their ends: 10 life-years
+    assert rows.loc[("zero_mortality", "none"), "expected"] == pytest.approx(10.0, abs=1e-12)
+    assert rows.loc[("zero_mortality", "none"), "observed"] == pytest.approx(10.0, abs=1e-12)
+    # utility 1: QALYs = life-years = sum_{t=1..10} 0.9^t = 0.9 (1 - 0.9^10) / 0.1 (no discounting)
+    ly_none = 0.9 * (1 - 0.9**10) / 0.1
+    assert rows.loc[("unit_utilities", "none"), "observed"] == pytest.approx(ly_none, rel=1e-12)
+    ly_drug = 0.95 * (1 - 0.95**10) / 0.05  # hr 0.5: p_die 0.05
+    assert rows.loc[("unit_utilities", "drug"), "observed"] == pytest.approx(ly_drug, rel=1e-12)
+    # the drug's disutility is raised and lowers QALYs as it should: not a failure
+    assert rows.loc[("utility_monotone", "drug"), "status"] == "pass"
+    # the model is not linear in p_die (survival is 0.9^t), so the PSA mean test does not apply
+    assert rows.loc[("psa_mean", ""), "status"] == "not applicable"
+    assert "p_die" in rows.loc[("psa_mean", ""), "detail"]
+
+
+def test_variations_change_only_what_they_say(tmp_path):
+    model = _load(TWO_STATE, tmp_path)
+    trace = evaluate(without_mortality(model))[1].trace
+    assert np.allclose(trace[0, :, 0], 1.0) and np.allclose(trace[0, :, 1], 0.0)
+    unit = evaluate(with_unit_utilities(model))
+    assert all(np.allclose(o.qalys, o.life_years) for o in unit)
+    same = evaluate(identical_strategies(model))
+    assert same[1].cost[0] == same[0].cost[0] and same[1].strategy == "drug"
+    assert evaluate(model)[1].cost[0] != evaluate(model)[0].cost[0]  # the original is left as it was
+
+
+def test_a_cost_with_the_wrong_sign_fails_cost_monotonicity():
+    def wrong_sign(d):
+        d["states"]["S1"]["costs"]["state"] = "-c_S1"
+
+    result = verify(_edited("sick_sicker", wrong_sign))
+    assert _failed(result) == {"cost_monotone"}
+    assert "raising c_S1 lowers total cost" in result.failed[0].detail
+
+
+def test_a_utility_above_one_fails_and_qalys_exceed_life_years():
+    def too_high(d):
+        d["parameters"]["u_H"] = 1.5
+
+    result = verify(_edited("sick_sicker", too_high))
+    assert _failed(result) == {"utilities_at_most_1", "qalys_within_life_years"}
+
+
+def test_a_leaking_trace_fails_mass_conservation():
+    model = load_scenario(bundled("sick_sicker"))
+    base = evaluate(model)
+    leaky = base[1].trace.copy()
+    leaky[:, 10:, :] *= 0.999  # 0.1 % of the cohort lost in cycle 10
+    base[1] = dataclasses.replace(base[1], trace=leaky)
+    rows = mass_conservation(model, base)
+    assert [r.status for r in rows] == ["pass", "fail", "pass", "pass"]
+    assert rows[1].observed == pytest.approx(0.999) and "cycle 10" in rows[1].detail
+
+
+def test_a_rate_that_breaks_at_its_extremes_is_named():
+    def unbounded(d):  # a normal on a rate: its 0.1 % quantile is negative, so is the probability
+        d["parameters"]["r_HS1"] = {"value": 0.15, "distribution": {"type": "normal", "mean": 0.15, "sd": 0.1}}
+
+    result = verify(_edited("sick_sicker", unbounded))
+    assert _failed(result) == {"extreme_values"}
+    assert result.failed[0].detail.startswith("r_HS1 at 0.1%")
+
+
+def test_psa_mean_matches_a_linear_tree():
+    result = verify(load_scenario(bundled("sma_gene_therapy")))
+    psa = result.frame[result.frame.check == "psa_mean"]
+    assert list(psa.status) == ["pass"] * 3
+    assert all(abs(psa.observed - psa.expected) <= psa.tolerance)
