@@ -49,7 +49,7 @@ SepOpt = Annotated[
 DecimalOpt = Annotated[str, typer.Option("--decimal", metavar="CHAR", help="CSV decimal mark, e.g. ','.")]
 BomOpt = Annotated[bool, typer.Option("--bom", help="Start CSV output with a UTF-8 byte-order mark (for Excel).")]
 PlotOpt = Annotated[
-    Path | None, typer.Option("--plot", metavar="FILE", help="Also draw the figure to FILE (.png or .svg).")
+    Path | None, typer.Option("--plot", metavar="FILE", help="Also draw the figure to FILE (.png, .svg or .pdf).")
 ]
 PerSampleOpt = Annotated[
     Path | None,

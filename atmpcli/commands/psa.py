@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -177,7 +178,8 @@ def psa(
         summary = _summarise(result, wtps, groups, evppi_method, population, **source)
         if out.per_sample is not None:
             _write_per_sample(out.per_sample, summary.psa)
-    emit(summary, out, table=psa_tables, figure=psa_figure)
+    decision = sc.settings.wtp if results is None else None  # the plane's WTP lines: the scenario's thresholds
+    emit(summary, out, table=psa_tables, figure=functools.partial(psa_figure, wtp=decision))
 
 
 def _check_evppi_method(method: str, groups: list[list[str]]) -> None:

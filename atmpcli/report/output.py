@@ -37,7 +37,7 @@ SUFFIXES: dict[str, Format | None] = {
 
 Renderer = Callable[[Any], Any]  # result -> a Rich renderable
 WorkbookWriter = Callable[[Any, Path], None]  # (result, path) -> writes an .xlsx
-FigureWriter = Callable[[Any, Path], None]  # (result, path) -> writes a .png or .svg
+FigureWriter = Callable[[Any, Path], None]  # (result, path) -> writes a .png, .svg or .pdf
 
 
 class OutputError(ValueError):
@@ -66,8 +66,8 @@ class OutputOptions:
         if len(self.sep) != 1 or len(self.decimal) != 1 or self.sep == self.decimal or self.decimal not in ".,":
             if self.writes_csv:
                 raise OutputError("--sep", "--sep must be one character, --decimal '.' or ',', and they must differ")
-        if self.plot is not None and self.plot.suffix.lower() not in (".png", ".svg"):
-            raise OutputError("--plot", f"--plot writes .png or .svg files, not '{self.plot.suffix}'")
+        if self.plot is not None and self.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise OutputError("--plot", f"--plot writes .png, .svg or .pdf files, not '{self.plot.suffix}'")
 
     @property
     def suffix(self) -> str | None:

@@ -13,14 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from atmpcli.report.figures import pyplot, save_figure
+from atmpcli.report.figures.style import OKABE_ITO, check_suffix, new_figure, save_figure
+
+_FITS = OKABE_ITO[:6]  # black and grey are the Kaplan-Meier curve and the general population
 
 
 def _colours(models: list[str]) -> dict[str, Any]:
-    """A family keeps its colour in its cure version (drawn dashed)."""
-    cmap = pyplot().get_cmap("tab10")
+    """A family keeps its colour (colour-blind-safe palette) in its cure version (drawn dashed)."""
     bases = list(dict.fromkeys(m.removesuffix("_cure") for m in models))
-    return {m: cmap(bases.index(m.removesuffix("_cure")) % 10) for m in models}
+    return {m: _FITS[bases.index(m.removesuffix("_cure")) % len(_FITS)] for m in models}
 
 
 def _empirical_hazard(km: Any, bins: int = 8) -> tuple[np.ndarray, np.ndarray]:
@@ -43,11 +44,10 @@ def _empirical_hazard(km: Any, bins: int = 8) -> tuple[np.ndarray, np.ndarray]:
 
 def fits_figure(fits: Any, path: Path, horizon: float | None = None) -> None:
     """Three panels per group: survival with extrapolation, hazard, log cumulative hazard."""
-    if Path(path).suffix.lower() not in (".png", ".svg"):
-        raise ValueError(f"--plot writes .png or .svg files, not '{Path(path).suffix}'")
-    plt = pyplot()
+    check_suffix(Path(path))  # before any drawing
     groups = list(dict.fromkeys(fits.summary["group"]))
-    fig, axes = plt.subplots(len(groups), 3, figsize=(16, 4.8 * len(groups)), squeeze=False)
+    fig = new_figure(16, 4.8 * len(groups))
+    axes = fig.subplots(len(groups), 3, squeeze=False)
     unit = fits.time_unit
     for row, group in enumerate(groups):
         km = fits.km[fits.km["group"] == group]
@@ -75,7 +75,10 @@ def fits_figure(fits: Any, path: Path, horizon: float | None = None) -> None:
         _log_cumhaz_panel(ax_l, km, curves, colour, end, unit)
         ax_l.set_title(f"Log cumulative hazard vs log time{_suffix(group, groups)}", loc="left", fontsize=10)
         handles, labels = ax_s.get_legend_handles_labels()
-        ax_l.legend(handles, labels, fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+        h_obs, l_obs = ax_h.get_legend_handles_labels()
+        ax_l.legend(
+            handles + h_obs, labels + l_obs, fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False
+        )
     save_figure(fig, Path(path))
 
 
@@ -87,7 +90,7 @@ def _hazard_panel(
     ax: Any, km: Any, curves: list, colour: dict, grid: np.ndarray, fits: Any, unit: str, follow_up: float
 ) -> None:
     edges, rates = _empirical_hazard(km)
-    ax.stairs(rates, edges, color="black", lw=1.2, label="observed (events / person-time)")
+    ax.stairs(rates, edges, color="black", lw=1.2, label="observed hazard (events / person-time)")
     g = grid[1:]
     tops = [np.nanmax(rates) if np.any(np.isfinite(rates)) else 0.0]
     for c in curves:

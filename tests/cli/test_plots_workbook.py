@@ -56,7 +56,7 @@ def test_other_commands_write_their_table_as_a_sheet(tmp_path):
         ["budget-impact", "cart_belgium_budget"],
     ],
 )
-@pytest.mark.parametrize("suffix", [".png", ".svg"])
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
 def test_plots_are_written(args, suffix, tmp_path):
     path = tmp_path / f"figure{suffix}"
     result = runner.invoke(app, [*args, "--plot", str(path)])
@@ -64,6 +64,6 @@ def test_plots_are_written(args, suffix, tmp_path):
     assert path.stat().st_size > 5000
 
 
-def test_plot_needs_png_or_svg(tmp_path):
+def test_plot_needs_png_svg_or_pdf(tmp_path):
     result = runner.invoke(app, ["compare", "hiv_chancellor", "--plot", str(tmp_path / "f.gif")])
     assert result.exit_code == 2
