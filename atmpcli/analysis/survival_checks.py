@@ -47,13 +47,25 @@ def survival_checks(model: DecisionModel, outcomes: list[StrategyOutcome]) -> Su
     out = SurvivalChecks()
     if model.survival is None or not model.survival.curves:
         return out
+    found: dict[tuple[str, tuple], list[str]] = {}  # (message, origin) -> the strategies it holds for
     for o in outcomes:
         summary = o.survival if o.survival is not None else _markov_summary(model, o.strategy)
-        _rows(model, o.strategy, summary, out)
+        _rows(model, o.strategy, summary, out, found)
+    # a curve shared by the strategies (a Markov model's) is warned about once, not once per strategy
+    every = len(outcomes) > 1
+    for (message, origin), strategies in found.items():
+        named = None if every and len(strategies) == len(outcomes) else ", ".join(strategies)
+        out.warnings.append(str(model.located(ModelError(message, origin, strategy=named))))
     return out
 
 
-def _rows(model: DecisionModel, strategy: str, s: SurvivalSummary, out: SurvivalChecks) -> None:
+def _rows(
+    model: DecisionModel,
+    strategy: str,
+    s: SurvivalSummary,
+    out: SurvivalChecks,
+    found: dict[tuple[str, tuple], list[str]],
+) -> None:
     step = model.settings.cycle_length
     population = s.population_at_years
     for curve, (part, role) in s.roles.items():
@@ -74,7 +86,7 @@ def _rows(model: DecisionModel, strategy: str, s: SurvivalSummary, out: Survival
                 f"curve {curve} is above general-population survival at {above} of {s.points} time points "
                 f"from year {first * step:.4g} (NICE DSU TSD 21: use floor: true, or check the extrapolation)"
             )
-            out.warnings.append(_located(model, message, model.survival.curves[curve].origin, strategy))  # type: ignore[union-attr]
+            found.setdefault((message, model.survival.curves[curve].origin), []).append(strategy)  # type: ignore[union-attr]
         if role == "pfs" and capped:
             os_curve = next(c for c, (p, r) in s.roles.items() if p == part and r == "os")
             message = (
@@ -82,7 +94,7 @@ def _rows(model: DecisionModel, strategy: str, s: SurvivalSummary, out: Survival
                 "PFS was capped at OS there (NICE DSU TSD 19)"
             )
             origin = next(p.origin for p in model.partitions if p.name == part)
-            out.warnings.append(_located(model, message, origin, strategy))
+            found.setdefault((message, origin), []).append(strategy)
 
 
 def _markov_summary(model: DecisionModel, strategy: str) -> SurvivalSummary:
@@ -111,8 +123,3 @@ def _markov_summary(model: DecisionModel, strategy: str) -> SurvivalSummary:
         except ModelError as error:
             raise model.located(error) from None
     return summary
-
-
-def _located(model: DecisionModel, message: str, origin: tuple, strategy: str) -> str:
-    """A warning as an error would read: FILE:LINE:COL: field: message (strategy)."""
-    return str(model.located(ModelError(message, origin, strategy=strategy)))

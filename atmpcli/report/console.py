@@ -18,7 +18,11 @@ def stdout_console() -> Console:
 
 
 def print_table(renderable: Any, stream: IO[str] | None = None) -> None:
-    """On the terminal (stdout) at its width, or as plain text of TEXT_WIDTH columns into ``stream``."""
+    """On the terminal (stdout) at its width, or as plain text of TEXT_WIDTH columns into ``stream``; every
+    table fitted so that no number is cut (report/table_fit.py)."""
+    from atmpcli.report.table_fit import fit
+
+    renderable = fit(renderable)
     if stream is None:
         stdout_console().print(renderable)
     else:

@@ -1,15 +1,16 @@
 """XLSX workbooks an assessor can audit: inputs, settings, results and traces, numbers stored as numbers.
 
-Every workbook is written from a result: its main table as the first sheet, then the scenario's settings
-and parameters (``result.inputs``) when it was computed from a scenario. A comparison adds its incremental
-table and one cohort-trace sheet per strategy. openpyxl is imported only when a workbook is written.
+Every workbook is written from a result: an Index sheet (each sheet's name, what it holds and its rows,
+linked), the result's main table, then the scenario's settings and parameters (``result.inputs``) when it
+was computed from a scenario. A comparison adds its incremental table and one cohort-trace sheet per
+strategy. Sheet names are as Excel allows them: at most 31 characters, none of ``[]:*?/\\``, unique
+whatever the case. openpyxl is imported only when a workbook is written.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +40,27 @@ def _format_for(column: str) -> str | None:
     return None
 
 
+def sheet_name(wanted: str, taken: set[str]) -> str:
+    """A sheet name as close to ``wanted`` as Excel allows: 31 characters, no ``[]:*?/\\``, not already in
+    ``taken`` (lower case, which it joins) nor Excel's reserved "History"; "Name (2)" when it would be."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", wanted).strip("'")[:31] or "Sheet"
+    name, k = base, 2
+    while name.lower() in taken or name.lower() == "history":
+        suffix = f" ({k})"
+        name, k = base[: 31 - len(suffix)] + suffix, k + 1
+    taken.add(name.lower())
+    return name
+
+
+Sheets = list[tuple[str, pd.DataFrame]]  # (what the sheet holds, its table), in order
+
+
 def _sheet(wb: Any, title: str, frame: pd.DataFrame) -> Any:
     from openpyxl.styles import Font
 
     columns = [str(c) for c in frame.columns]
     rows = records(frame)
-    ws = wb.create_sheet(title[:31])
+    ws = wb.create_sheet(title)
     ws.append(columns)
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -61,48 +77,49 @@ def _sheet(wb: Any, title: str, frame: pd.DataFrame) -> Any:
     return ws
 
 
-def save(wb: Any, path: Path) -> None:
-    """Save next to ``path`` and rename into place, so a failure leaves no half-written workbook."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _new_workbook() -> Any:
+def _write_sheets(sheets: Sheets, path: Path) -> None:
+    """An Index sheet, then one sheet per table, saved atomically."""
     from openpyxl import Workbook
 
     wb = Workbook()
-    wb.remove(wb.active)
-    return wb
+    index = wb.active
+    index.title = "Index"
+    taken = {"index"}
+    names = [sheet_name(what, taken) for what, _ in sheets]
+    index.append(["sheet", "contents", "rows"])
+    for name, (what, frame) in zip(names, sheets, strict=True):
+        index.append([name, what, len(frame)])
+        index.cell(index.max_row, 1).hyperlink = f"#'{name}'!A1"
+        _sheet(wb, name, frame)
+    index.column_dimensions["A"].width = 33
+    index.column_dimensions["B"].width = 50
+    save(wb, path)
 
 
-def _input_sheets(wb: Any, result: Result) -> None:
+def save(wb: Any, path: Path) -> None:
+    """Save next to ``path`` and rename into place, so a failure leaves no half-written workbook."""
+    from atmpcli.report.files import atomic_path
+
+    with atomic_path(path, ".xlsx") as tmp:
+        wb.save(tmp)
+
+
+def _input_sheets(result: Result) -> Sheets:
     inputs = result if isinstance(result, ScenarioInputs) else result.inputs
-    if inputs is not None:
-        tables = inputs.tables()
-        _sheet(wb, "Settings", tables["settings"])
-        _sheet(wb, "Parameters", tables["parameters"])
+    if inputs is None:
+        return []
+    tables = inputs.tables()
+    return [("Settings", tables["settings"]), ("Parameters", tables["parameters"])]
 
 
 def comparison_workbook(cmp: Comparison, path: Path) -> None:
-    """Settings, Parameters, Results, Incremental and one Trace sheet per strategy."""
-    wb = _new_workbook()
-    _input_sheets(wb, cmp)
-    _sheet(wb, "Results", cmp.strategies)
-    _sheet(wb, "Incremental", cmp.incremental_table)
+    """Index, Settings, Parameters, Results, Incremental and one Trace sheet per strategy."""
+    sheets = [*_input_sheets(cmp), ("Results", cmp.strategies), ("Incremental", cmp.incremental_table)]
     for strategy in dict.fromkeys(cmp.trace["strategy"]):
-        _sheet(wb, f"Trace {strategy}", cmp.trace_by_state(strategy))
-    save(wb, path)
+        sheets.append((f"Trace {strategy}", cmp.trace_by_state(strategy)))
+    _write_sheets(sheets, path)
 
 
 def result_workbook(result: Result, path: Path) -> None:
-    """A result's main table as a sheet, then the scenario's settings and parameters when it has them."""
-    wb = _new_workbook()
-    _sheet(wb, result.sheet, result.frame)
-    _input_sheets(wb, result)
-    save(wb, path)
+    """Index, the result's main table, then the scenario's settings and parameters when it has them."""
+    _write_sheets([(result.sheet, result.frame), *_input_sheets(result)], path)

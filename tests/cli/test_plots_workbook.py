@@ -15,6 +15,7 @@ def test_compare_workbook_cell_by_cell(tmp_path):
     assert result.exit_code == 0, result.stderr
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [
+        "Index",
         "Settings",
         "Parameters",
         "Results",
@@ -43,7 +44,7 @@ def test_other_commands_write_their_table_as_a_sheet(tmp_path):
     path = tmp_path / "psa.xlsx"
     assert runner.invoke(app, ["psa", "sick_sicker", "-n", "100", "-o", str(path)]).exit_code == 0
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["PSA", "Settings", "Parameters"]
+    assert wb.sheetnames == ["Index", "PSA", "Settings", "Parameters"]
     assert [c.value for c in wb["PSA"][1]] == ["measure", "strategy", "wtp", "parameters", "value"]
 
 

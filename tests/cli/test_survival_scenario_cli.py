@@ -136,3 +136,20 @@ def test_survival_check_table_at_80_columns(tmp_path: Path):
     assert all(len(line) <= 80 for line in table)
     assert "│ only     │ PFS │ pfs" in "\n".join(table)
     assert "general pop." in "\n".join(table)
+
+
+def test_a_markov_models_shared_curve_is_warned_about_once(tmp_path: Path):
+    # the SMA type 1 Markov model (three strategies, curves shared) with a general population and a treated
+    # curve that outlives it: one warning per curve, not one per curve and strategy
+    text = (ROOT / "scenarios" / "sma1_onasemnogene_nl.yaml").read_text(encoding="utf-8")
+    text = text.replace('scale: "exp(4.167065)"', 'scale: "exp(9)"').replace(
+        "dutch_qx: {file: netherlands_survival_cbs_2019.csv",
+        f"dutch_qx: {{file: {ROOT / 'scenarios' / 'netherlands_survival_cbs_2019.csv'}",
+    )
+    path = _scenario(tmp_path, text + f"general_population: {{life_table: {LIFE_TABLE}, female: 0.5}}\n")
+    result = CliRunner().invoke(app, ["compare", str(path), "--format", "json"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    treated = [w for w in warnings if "curve os_sma1_treated is above" in w]
+    assert len(treated) == 1 and "(strategy" not in treated[0], warnings
+    assert len(warnings) == len(set(warnings)) == len(json.loads(result.stdout)["warnings"])

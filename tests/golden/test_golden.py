@@ -108,3 +108,21 @@ def test_icers(golden, tmp_path):
     path.write_text(HERC)
     golden("icers/herc.txt", run("icers", str(path)))
     golden("icers/herc.csv", run("icers", str(path), "-f", "csv"))
+
+
+# what people see at 60, 80, 100 and 160 columns (tests/cli/test_table_widths.py checks every command)
+AT_WIDTHS = [
+    ("cart_pediatric_all/compare", ["compare", "cart_pediatric_all"]),
+    ("cll8_fcr_psm/compare", ["compare", "cll8_fcr_psm"]),
+    ("egfr_test_and_treat/compare", ["compare", "egfr_test_and_treat"]),
+    ("cart_pediatric_all/dsa", ["dsa", "cart_pediatric_all"]),
+    ("cart_pediatric_all/threshold", ["threshold", "cart_pediatric_all", "-p", "c_tisagenlecleucel"]),
+]
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 160])
+@pytest.mark.parametrize(("stem", "args"), AT_WIDTHS, ids=[a[0] for a in AT_WIDTHS])
+def test_tables_at_widths(golden, stem, args, width):
+    result = runner.invoke(app, args, env={"COLUMNS": str(width), "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.stderr
+    golden(f"{stem}-{width}cols.txt", result.stdout)

@@ -10,8 +10,6 @@ engine. docs/excel.md describes the layout; tests recalculate it in LibreOffice 
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,14 +44,10 @@ def write_live_workbook(scenario: Any, path: Path, wtp: list[float] | None = Non
         model = dataclasses.replace(model, settings=dataclasses.replace(model.settings, wtp=list(wtp)))
     check_size(model)
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        summary = _write(model, tmp, _source(scenario), typed_at)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from atmpcli.report.files import atomic_path
+
+    with atomic_path(path, ".xlsx") as tmp:
+        summary = _write(model, str(tmp), _source(scenario), typed_at)
     summary.typed_inline = typed_at
     return summary
 

@@ -129,12 +129,9 @@ class Book:
 
     def sheet(self, wanted: str) -> tuple[Any, str]:
         """A new worksheet named as close to ``wanted`` as Excel allows (31 characters, unique)."""
-        base = re.sub(r"[\[\]:*?/\\]", "_", wanted).strip("'")[:31] or "Sheet"
-        name, k = base, 2
-        while name.lower() in self.sheet_names or name.lower() == "history":
-            suffix = f" ({k})"
-            name, k = base[: 31 - len(suffix)] + suffix, k + 1
-        self.sheet_names.add(name.lower())
+        from atmpcli.report.workbook import sheet_name
+
+        name = sheet_name(wanted, self.sheet_names)
         ws = self.wb.add_worksheet(name, worksheet_class=_worksheet_class())
         ws.set_landscape()
         ws.set_paper(9)  # A4
