@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from atmpcli.analysis.trace import CohortTrace
     from atmpcli.analysis.variants import ScenarioAnalysis
     from atmpcli.analysis.verification import Verification
+    from atmpcli.analysis.weighted_decisions import WeightedDecisions
 
 
 class Results:
@@ -159,6 +160,14 @@ class Results:
         sc = self.scenario
         thresholds = list(wtp) if wtp is not None else list(sc.settings.wtp)
         return threshold(sc, parameter, strategy or default_strategy(sc), thresholds, low, high)
+
+    def decision_rules(
+        self, wtp: Sequence[float] | None = None, price: str | None = None, rules: Sequence[str] = ()
+    ) -> WeightedDecisions:
+        """``compare --severity`` (and, selecting ``benchmarks``, ``compare --benchmarks``)."""
+        from atmpcli.analysis.weighted_decisions import weighted_decisions
+
+        return weighted_decisions(self.scenario, wtp, price, rules)
 
     def variants(self, variants: Sequence[str] | None = None, wtp: Sequence[float] | None = None) -> ScenarioAnalysis:
         import dataclasses
@@ -308,6 +317,14 @@ class Model:
     ) -> pd.DataFrame:
         """``atmpcli threshold``: per willingness to pay, the value of ``parameter`` where ``strategy`` turns optimal."""
         return self.results.threshold(parameter, strategy, wtp, low, high).frame
+
+    def decision_rules(
+        self, wtp: Sequence[float] | None = None, price: str | None = None, benchmarks: bool = False
+    ) -> pd.DataFrame:
+        """``atmpcli compare --severity`` (weighted decisions) or, with ``benchmarks``, ``compare --benchmarks``."""
+        rules = ("evlyg", "price_benchmarks") if benchmarks else ("nice_severity",)
+        result = self.results.decision_rules(wtp, price, rules)
+        return result.benchmarks if benchmarks else result.frame
 
     def variants(self, variants: Sequence[str] | None = None, wtp: Sequence[float] | None = None) -> pd.DataFrame:
         """``atmpcli variants``: the base case and the named variants side by side."""

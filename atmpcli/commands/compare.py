@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from atmpcli.commands.common import (
 from atmpcli.commands.output_options import emit, output_options
 from atmpcli.report.output import OutputOptions
 
+if TYPE_CHECKING:
+    from atmpcli.model.decision_model import DecisionModel
+
 PerOpt = Annotated[
     Per, typer.Option("--per", metavar="UNIT", help="person (default) or cohort: totals for the cohort.")
 ]
@@ -31,8 +34,36 @@ LongOpt = Annotated[
     ),
 ]
 
+SeverityOpt = Annotated[
+    bool,
+    typer.Option(
+        "--severity",
+        help="Weighted decisions instead: NICE severity-weighted, HST-weighted, ZIN reference-value and "
+        "evLYG ICERs and NMB beside the unweighted ones (docs/decision-rules.md).",
+    ),
+]
+BenchmarksOpt = Annotated[
+    bool,
+    typer.Option(
+        "--benchmarks",
+        help="ICER's health-benefit price benchmarks instead: the price at $100k/$150k per QALY and per evLYG, "
+        "with full, shared (50/50) and capped cost offsets.",
+    ),
+]
+PriceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--price",
+        metavar="PARAM",
+        help="With --severity/--benchmarks: the parameter holding the therapy's price, so results are prices.",
+    ),
+]
 
-@app.command(epilog="Example: atmpcli compare hiv_chancellor --format csv > results.csv")
+
+@app.command(
+    epilog="Examples:\n\n  atmpcli compare hiv_chancellor --format csv > results.csv\n\n"
+    "  atmpcli compare scd_gene_therapy --benchmarks --price c_gene_therapy"
+)
 @output_options(plot=True)
 def compare(
     scenario: ScenarioArg,
@@ -42,6 +73,9 @@ def compare(
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
+    severity: SeverityOpt = False,
+    benchmarks: BenchmarksOpt = False,
+    price: PriceOpt = None,
     *,
     out: OutputOptions,
 ) -> None:
@@ -51,6 +85,13 @@ def compare(
     from atmpcli.report.figures import comparison_figure
     from atmpcli.report.workbook import comparison_workbook
 
+    if severity or benchmarks:
+        if long:
+            raise typer.BadParameter("--long is for the comparison, not --severity/--benchmarks", param_hint="--long")
+        with reporting_errors():
+            model = load(scenario, variant, sets, reference_case)
+        _decision_rules(model, wtp, price, severity, benchmarks, out)
+        return
     with reporting_errors():
         result = run_compare(load(scenario, variant, sets, reference_case), wtp=wtp, per=per.value)
     for w in result.warnings:
@@ -59,6 +100,28 @@ def compare(
         emit(result.select("long"), out, table=long_table, figure=comparison_figure)
     else:
         emit(result, out, table=comparison_tables, figure=comparison_figure, workbook=comparison_workbook)
+
+
+def _decision_rules(
+    model: DecisionModel,
+    wtp: list[float] | None,
+    price: str | None,
+    severity: bool,
+    benchmarks: bool,
+    out: OutputOptions,
+) -> None:
+    """compare --severity / --benchmarks: the weighted decisions result (analysis/weighted_decisions.py)."""
+    from atmpcli.analysis.weighted_decisions import weighted_decisions
+    from atmpcli.report.decision_rule_tables import decision_rule_tables
+
+    if severity and benchmarks:
+        raise typer.BadParameter("give --severity or --benchmarks, not both", param_hint="--benchmarks")
+    rules = ("nice_severity",) if severity else ("evlyg", "price_benchmarks")
+    with reporting_errors():
+        result = weighted_decisions(model, wtp=wtp, price=price, rules=rules)
+    for w in result.warnings:
+        note(f"warning: {w}")
+    emit(result.select("benchmarks") if benchmarks else result, out, table=decision_rule_tables)
 
 
 @app.command(

@@ -29,6 +29,15 @@ class Discount:
 
 
 @dataclass(frozen=True)
+class Severity:
+    """The patients' sex mix, start age and population norms, for the QALY shortfall (settings.severity)."""
+
+    female: float
+    norms: str  # a bundled name or a CSV file's path
+    start_age: float | None  # whole years
+
+
+@dataclass(frozen=True)
 class Settings:
     """How the cohort is run and counted (the engine), and what the analyses decide on."""
 
@@ -48,6 +57,8 @@ class Settings:
     cohort_size: float = 1.0
     population: float | None = None  # people the decision affects (population EVPI)
     reference_case: str | None = None  # the jurisdiction whose rates and thresholds were applied
+    severity: Severity | None = None  # for the decision rules (analysis/weighted_decisions.py)
+    decision_rules: tuple[str, ...] = ()  # the reference case's rules (scenario/reference_cases.py)
 
 
 @dataclass

@@ -94,16 +94,16 @@ def _evaluate(model: DecisionModel, strategy: Strategy, tree_spec: Tree | None, 
         if layout.expanded:
             tree.start = layout.expand_start(tree.start[:, : len(layout.sizes)])
     totals = _Totals.zeros(model.cost_components, S)
-    trace = survival = None
+    trace = survival = q_points = ly_points = None
     cost_points = np.zeros((S, 1))
     if model.partitions:  # partitioned survival: occupancy read off curves (model/partitioned_survival.py)
         start = _start_distribution(model, strategy, params, tree, layout)
         trace, cost_points, survival = run_partitioned(model, params, start, totals)
     elif model.has_markov:
         start = _start_distribution(model, strategy, params, tree, layout)
-        expanded, cost_points = _run_cohort(model, params, start, layout, totals)
+        expanded, cost_points, q_points, ly_points = _run_cohort(model, params, start, layout, totals)
         trace = layout.fold(expanded)
-    _add_one_offs(model, params, tree, totals, cost_points)
+    _add_one_offs(model, params, tree, totals, cost_points, q_points, ly_points)
     has_response = model.has_response
     return StrategyOutcome(
         strategy=strategy.name,
@@ -119,16 +119,19 @@ def _evaluate(model: DecisionModel, strategy: Strategy, tree_spec: Tree | None, 
         leaves=tree.leaves if tree else {},
         metrics={k: np.broadcast_to(v, (S,)) for k, v in tree.metrics.items()} if tree else {},
         cost_points=cost_points,
+        qaly_points=q_points,
+        ly_points=ly_points,
         survival=survival,
     )
 
 
 def _run_cohort(
     model: DecisionModel, params: Parameters, start: np.ndarray, layout: TunnelLayout, totals: _Totals
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Run the cohort and add its corrected, discounted rewards to ``totals``.
 
-    Returns the trace on the expanded states and the undiscounted cost at each time point.
+    Returns the trace on the expanded states and the corrected, undiscounted costs, QALYs and
+    life-years at each time point.
     """
     settings, n, S = model.settings, model.n_cycles, params.samples
     # the evaluated rows are dropped once laid out: they are as large as the matrices themselves
@@ -148,7 +151,7 @@ def _run_cohort(
     totals.qalys_u += q_point @ w_none
     totals.ly += ly_point @ w_eff
     totals.ly_u += ly_point @ w_none
-    return trace, cost_points
+    return trace, cost_points, q_point * w_none, ly_point * w_none
 
 
 def _rewards_per_point(
@@ -180,7 +183,13 @@ def _rewards_per_point(
 
 
 def _add_one_offs(
-    model: DecisionModel, params: Parameters, tree: TreeOutcome | None, totals: _Totals, cost_points: np.ndarray
+    model: DecisionModel,
+    params: Parameters,
+    tree: TreeOutcome | None,
+    totals: _Totals,
+    cost_points: np.ndarray,
+    q_points: np.ndarray | None = None,
+    ly_points: np.ndarray | None = None,
 ) -> None:
     """One-off payoffs of the start and the tree, at time 0: neither corrected nor discounted."""
     S = params.samples
@@ -199,6 +208,9 @@ def _add_one_offs(
         totals.qalys_u += q
         totals.ly += life
         totals.ly_u += life
+        if q_points is not None and ly_points is not None:
+            q_points[:, 0] += np.broadcast_to(q, (S,))
+            ly_points[:, 0] += np.broadcast_to(life, (S,))
 
 
 def _start_distribution(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from atmpcli.model.decision_model import (
     Discount,
     Settings,
+    Severity,
     StartDistribution,
     State,
     Strategy,
@@ -132,4 +133,35 @@ def compile_settings(c: Compiler, tree: Tree | None, strategies: list[Strategy])
         cohort_size=st.cohort_size,
         population=st.population,
         reference_case=st.reference_case,
+        severity=_severity(c),
+        decision_rules=_decision_rules(st.reference_case),
     )
+
+
+def _decision_rules(reference_case: str | None) -> tuple[str, ...]:
+    from atmpcli.scenario.reference_cases import REFERENCE_CASES
+
+    case = REFERENCE_CASES.get(reference_case or "")
+    return case.rules if case is not None else ()
+
+
+def _severity(c: Compiler) -> Severity | None:
+    """settings.severity: bundled norms by name, a CSV beside the scenario; a whole start age."""
+    st = c.spec.settings
+    sev = st.severity
+    if sev is None:
+        return None
+    from atmpcli.analysis.norms import BUNDLED
+
+    norms = sev.norms
+    if norms.lower().endswith(".csv"):
+        norms = str(c.path.parent / norms)
+    elif norms not in BUNDLED:
+        c.fail(("settings", "severity", "norms"), f"unknown norms '{norms}'; choose one of {', '.join(BUNDLED)}")
+    age = sev.start_age if sev.start_age is not None else st.start_age
+    where = ("settings", "severity") if sev.start_age is None else ("settings", "severity", "start_age")
+    if age is None:
+        c.fail(where, "the QALY shortfall needs the patients' start age: give severity.start_age or start_age")
+    elif age != int(age):
+        c.fail(where, f"the norms are by whole year of age: give severity.start_age (start_age is {age:g})")
+    return Severity(female=sev.female, norms=norms, start_age=age)

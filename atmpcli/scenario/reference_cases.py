@@ -21,6 +21,8 @@ class ReferenceCase:
     perspective: str
     source: str
     note: str = ""
+    # the decision rules `compare --severity` / `--benchmarks` apply (analysis/weighted_decisions.py)
+    rules: tuple[str, ...] = ()
 
 
 REFERENCE_CASES = {
@@ -47,6 +49,7 @@ REFERENCE_CASES = {
             "societal, including unrelated medical costs in life-years gained",
             "Zorginstituut Nederland, Richtlijn economische evaluaties (2024)",
             "reference values by severity (proportional shortfall)",
+            ("zin_reference_value",),
         ),
         ReferenceCase(
             "uk_nice_2026",
@@ -58,6 +61,7 @@ REFERENCE_CASES = {
             "NHS and personal social services",
             "NICE manual PMG36; thresholds from April 2026",
             "1.5 % for both may be used for curative therapies (uk_nice_1_5)",
+            ("nice_severity", "nice_hst"),
         ),
         ReferenceCase(
             "uk_nice_1_5",
@@ -69,6 +73,7 @@ REFERENCE_CASES = {
             "NHS and personal social services",
             "NICE manual PMG36, section 4.5.3",
             "only when the criteria for curative therapies are met",
+            ("nice_severity", "nice_hst"),
         ),
         ReferenceCase(
             "us_icer",
@@ -80,6 +85,7 @@ REFERENCE_CASES = {
             "health-care sector",
             "ICER Value Assessment Framework (2023)",
             "health-benefit price benchmarks at $100k-$150k per QALY",
+            ("evlyg", "price_benchmarks"),
         ),
         ReferenceCase(
             "de_iqwig",

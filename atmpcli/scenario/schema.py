@@ -150,6 +150,14 @@ class DiscountSpec(Strict):
         return data
 
 
+class SeveritySpec(Strict):
+    """Who the patients are, for the QALY shortfall (docs/decision-rules.md): compare --severity."""
+
+    female: Annotated[float, Field(ge=0, le=1)]  # share of women
+    norms: str = "england-dsu-2014"  # bundled norms (analysis/norms.py) or a CSV file beside the scenario
+    start_age: Annotated[int, Field(ge=0)] | None = None  # whole years; default settings.start_age
+
+
 Method = Literal["beginning", "end", "life-table", "half-cycle", "trapezoid", "none", "simpson", "simpson-darth"]
 
 
@@ -167,6 +175,7 @@ class Settings(Strict):
     effect: Literal["qalys", "life_years", "responders"] = "qalys"
     wtp: list[Annotated[float, Field(gt=0)]] = []
     population: Annotated[float, Field(gt=0)] | None = None  # people the decision affects, for population EVPI
+    severity: SeveritySpec | None = None  # the patients' sex mix and norms, for the QALY shortfall
 
     @model_validator(mode="after")
     def _one_horizon(self) -> Settings:
