@@ -73,12 +73,13 @@ class Results:
         population: float | None = None,
         keep_draws: bool = False,
         evppi_method: str = "auto",
+        workers: int = 1,
     ) -> PSASummary:
         from atmpcli.analysis.psa import run_psa
         from atmpcli.analysis.psa_summary import summarise_psa
 
         sc = self.scenario
-        samples_run = run_psa(sc, samples, seed, keep_draws=keep_draws or bool(evppi))
+        samples_run = run_psa(sc, samples, seed, keep_draws=keep_draws or bool(evppi), workers=workers)
         return summarise_psa(
             samples_run,
             list(wtp) if wtp is not None else list(sc.settings.wtp),
@@ -254,12 +255,14 @@ class Model:
         per_sample: bool = False,
         evppi_method: str = "auto",
         population: float | None = None,
+        workers: int = 1,
     ) -> pd.DataFrame:
         """``atmpcli psa``: the tidy summary (measure, strategy, wtp, parameters, value), or with ``per_sample``
         what ``psa --per-sample`` writes (sample, cost_<strategy>..., effect_<strategy>..., the draws).
-        ``evppi_method``: auto, gam, gp or splines (docs/methods.md)."""
+        ``evppi_method``: auto, gam, gp or splines (docs/methods.md); ``workers``: processes (the same
+        numbers whatever their number; ``psa --workers``)."""
         result = self.results.psa(
-            samples, seed, wtp, evppi, population, keep_draws=per_sample, evppi_method=evppi_method
+            samples, seed, wtp, evppi, population, keep_draws=per_sample, evppi_method=evppi_method, workers=workers
         )
         return result.psa.frame if per_sample else result.frame
 

@@ -77,6 +77,14 @@ def cases(quick: bool) -> list[Case]:
                 max_ratio=1.0,
                 repeat=3,
             ),
+            Case(  # local multi-core: the "numpy bound" columns hold the same run with one worker
+                "PSA Sick-Sicker 100,000 --workers 2 (bound: 1 worker)",
+                [*psa("sick_sicker", 100_000), "--workers", "2"],
+                psa("sick_sicker", 100_000),
+                ">= 1.7x faster than 1 worker",
+                max_ratio=1 / 1.7,
+                repeat=5,
+            ),
             Case(
                 "PSA HIV 1,000,000",
                 psa("hiv_chancellor", 1_000_000),
@@ -330,8 +338,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repetition; skip the 100,000 and 1,000,000 cases")
     parser.add_argument("--write-docs", action="store_true", help=f"write the results into {DOCS.name}")
+    parser.add_argument("--only", metavar="TEXT", help="run only the cases whose label contains TEXT (no notes)")
     args = parser.parse_args()
     before, rows = load(), []
+    if args.only:
+        chosen = [c for c in cases(args.quick) if args.only in c.label]
+        rows = [run_case(c) for c in chosen]
+        print(table(rows) + f"\n\nMachine: {machine()}. Load average before {before}, after {load()}.")
+        return
     for case in cases(args.quick):
         rows.append(run_case(case))
         print(f"{case.label}: {rows[-1].status()}", file=sys.stderr, flush=True)

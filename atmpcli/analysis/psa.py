@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,11 @@ from atmpcli.errors import ModelError
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate_strategy
 
+if TYPE_CHECKING:
+    from atmpcli.analysis.workers import LocalWorkers
+
 Progress = Callable[[int, int], None]
+Draws = dict[str, np.ndarray]
 
 
 @dataclass
@@ -69,17 +74,16 @@ def run_psa(
     chunk: int = CHUNK,
     keep_draws: bool = False,
     progress: Progress | None = None,
+    workers: int | LocalWorkers = 1,
 ) -> PSASamples:
-    """Sample the scenario's distributions ``samples`` times and evaluate every strategy."""
+    """Sample the scenario's distributions ``samples`` times and evaluate every strategy.
+
+    ``workers`` > 1 (or a running analysis.workers.LocalWorkers) shares the chunks with worker processes;
+    the results are bit-identical to one worker's."""
     if samples < 1:
         raise ValueError("samples must be at least 1")
-    s = sampler(sc)
-    chunk = whole_blocks(chunk)
-
-    def draws_for(start: int, size: int) -> dict[str, np.ndarray]:
-        return s.draw(seed, start, size)
-
-    result = _evaluate_in_chunks(sc, samples, draws_for, chunk, keep_draws, progress)
+    sampler(sc)  # fail here, before any worker starts, if nothing is uncertain
+    result = _evaluate_in_chunks(sc, samples, SampledDraws(seed), whole_blocks(chunk), keep_draws, progress, workers)
     result.seed = seed
     return result
 
@@ -89,7 +93,12 @@ def whole_blocks(chunk: int) -> int:
 
 
 def run_on_draws(
-    sc: DecisionModel, table: dict[str, np.ndarray], *, chunk: int = 2 * BLOCK, progress: Progress | None = None
+    sc: DecisionModel,
+    table: Draws,
+    *,
+    chunk: int = 2 * BLOCK,
+    progress: Progress | None = None,
+    workers: int | LocalWorkers = 1,
 ) -> PSASamples:
     """Evaluate the model on given parameter sets (e.g. posterior draws from another tool)."""
     unknown = sorted(set(table) - set(sc.parameters))
@@ -97,16 +106,32 @@ def run_on_draws(
         message = f"the draws file has columns that are not parameters of the scenario: {', '.join(unknown)}"
         raise sc.located(ModelError(message, ("parameters",)))
     n = len(next(iter(table.values())))
-
-    def draws_for(start: int, size: int) -> dict[str, np.ndarray]:
-        return {k: v[start : start + size] for k, v in table.items()}
-
-    result = _evaluate_in_chunks(sc, n, draws_for, chunk, True, progress)
+    result = _evaluate_in_chunks(sc, n, GivenDraws(table), chunk, True, progress, workers)
     result.source = "draws file"
     return result
 
 
-def evaluate_chunk(sc: DecisionModel, draws: dict[str, np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class SampledDraws:
+    """Samples of the model's distributions from the block-seeded stream for ``seed`` (picklable)."""
+
+    seed: int
+
+    def __call__(self, sc: DecisionModel, start: int, size: int) -> Draws:
+        return sampler(sc).draw(self.seed, start, size)
+
+
+@dataclass(frozen=True)
+class GivenDraws:
+    """Rows of a table of parameter sets (picklable)."""
+
+    table: Draws
+
+    def __call__(self, sc: DecisionModel, start: int, size: int) -> Draws:
+        return {k: v[start : start + size] for k, v in self.table.items()}
+
+
+def evaluate_chunk(sc: DecisionModel, draws: Draws, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Costs and effects (size, strategies) of one chunk of parameter sets."""
     costs = np.empty((size, len(sc.strategies)))
     effects = np.empty((size, len(sc.strategies)))
@@ -122,27 +147,55 @@ def chunks(samples: int, chunk: int) -> list[tuple[int, int]]:
     return [(start, min(chunk, samples - start)) for start in range(0, samples, chunk)]
 
 
+@dataclass(frozen=True)
+class ChunkTask:
+    """Chunk i of a run: its draws, their costs and effects, and the draws if kept. The one function that
+    evaluates a chunk, in this process or in a worker (picklable)."""
+
+    draws: SampledDraws | GivenDraws
+    chunks: list[tuple[int, int]]
+    keep_draws: bool
+
+    def __call__(self, sc: DecisionModel, i: int) -> tuple[np.ndarray, np.ndarray, Draws]:
+        start, size = self.chunks[i]
+        draws = self.draws(sc, start, size)
+        costs, effects = evaluate_chunk(sc, draws, size)
+        return costs, effects, ({n: np.asarray(v, dtype=float) for n, v in draws.items()} if self.keep_draws else {})
+
+
 def _evaluate_in_chunks(
     sc: DecisionModel,
     samples: int,
-    draws_for: Callable[[int, int], dict[str, np.ndarray]],
+    draws: SampledDraws | GivenDraws,
     chunk: int,
     keep_draws: bool,
     progress: Progress | None,
+    workers: int | LocalWorkers,
 ) -> PSASamples:
+    task = ChunkTask(draws, chunks(samples, chunk), keep_draws)
     k = len(sc.strategies)
     costs = np.empty((samples, k))
     effects = np.empty((samples, k))
-    kept: dict[str, list[np.ndarray]] = {}
-    for start, size in chunks(samples, chunk):
-        draws = draws_for(start, size)
-        costs[start : start + size], effects[start : start + size] = evaluate_chunk(sc, draws, size)
-        if keep_draws:
-            for name, v in draws.items():
-                kept.setdefault(name, []).append(np.asarray(v, dtype=float))
+    kept: dict[int, Draws] = {}
+    done = 0
+
+    def store(i: int, out: tuple[np.ndarray, np.ndarray, Draws]) -> None:
+        nonlocal done
+        start, size = task.chunks[i]
+        costs[start : start + size], effects[start : start + size], kept[i] = out
+        done += size
         if progress:
-            progress(start + size, samples)
+            progress(done, samples)
+
+    if workers == 1:
+        for i in range(len(task.chunks)):
+            store(i, task(sc, i))
+    else:
+        from atmpcli.analysis.workers import local_workers
+
+        with local_workers(workers) as pool:
+            pool.run(sc, task, len(task.chunks), store)
     names = [s.name for s in sc.strategies]
-    return PSASamples(
-        names, costs, effects, names.index(sc.comparator), {n: np.concatenate(v) for n, v in kept.items()}
-    )
+    order = sorted(kept)
+    draws_kept = {n: np.concatenate([kept[i][n] for i in order]) for n in kept[order[0]]} if keep_draws else {}
+    return PSASamples(names, costs, effects, names.index(sc.comparator), draws_kept)

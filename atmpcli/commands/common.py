@@ -155,6 +155,46 @@ ReferenceCaseOpt = Annotated[
 ]
 
 
+WorkersOpt = Annotated[
+    str,
+    typer.Option(
+        "--workers",
+        metavar="N",
+        help="Processes to evaluate the samples in: a number, or auto (one per core). Same results "
+        "whatever the number; each process holds one chunk of samples in memory.",
+    ),
+]
+
+
+def parse_workers(text: str) -> int:
+    """--workers: a positive number, or ``auto`` for the cores this process may use."""
+    if text.strip().lower() == "auto":
+        from atmpcli.analysis.workers import available_cores
+
+        return available_cores()
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise typer.BadParameter(
+            f"expected a number of processes (1 or more) or auto, got '{text}'", param_hint="--workers"
+        )
+    return n
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[Any]:
+    """1, or a pool of worker processes started now, so that they start up while the scenario loads."""
+    if workers == 1:
+        yield 1
+        return
+    from atmpcli.analysis.workers import LocalWorkers
+
+    with LocalWorkers(workers, preload=("atmpcli.analysis.psa", "atmpcli.scenario.compile")) as pool:
+        yield pool
+
+
 def load(
     scenario: str, variant: str | None = None, sets: list[str] | None = None, reference_case: str | None = None
 ) -> Any:

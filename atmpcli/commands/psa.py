@@ -12,13 +12,16 @@ from atmpcli.commands.common import (
     ReferenceCaseOpt,
     SetsOpt,
     VariantOpt,
+    WorkersOpt,
     WtpGridOpt,
     app,
     load,
     non_negative,
     note,
+    parse_workers,
     reporting_errors,
     thresholds,
+    worker_pool,
 )
 from atmpcli.commands.output_options import emit, output_options
 from atmpcli.errors import Problem, ScenarioError
@@ -127,6 +130,7 @@ SchedulerOpt = Annotated[
 @app.command(
     epilog="Examples:\n\n  atmpcli psa sick_sicker --samples 10000 --seed 1 --wtp-grid 0:200000:20000\n\n"
     "  atmpcli psa sick_sicker --samples 5000 --evppi c_trtA --evppi r_S1S2,hr_S1S2_trtB\n\n"
+    "  atmpcli psa sick_sicker --samples 100000 --workers auto\n\n"
     "  atmpcli psa --results other_tool.csv --wtp 50000"
 )
 @output_options(plot=True, per_sample=True)
@@ -146,6 +150,7 @@ def psa(
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
     scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = "1",
     *,
     out: OutputOptions,
 ) -> None:
@@ -155,6 +160,10 @@ def psa(
 
     groups = [[p.strip() for p in g.split(",") if p.strip()] for g in (evppi or [])]
     _check_evppi_method(evppi_method, groups)
+    processes = parse_workers(workers)
+    if processes > 1 and (scheduler is not None or results is not None):
+        clash = "cannot be used with --scheduler" if scheduler else "--results analyses a file and runs no model"
+        raise typer.BadParameter(clash, param_hint="--workers")
     with reporting_errors():
         if results is not None:
             if scenario is not None or draws is not None:
@@ -167,10 +176,12 @@ def psa(
         else:
             if scenario is None:
                 raise typer.BadParameter("give a SCENARIO (or --results FILE.csv)")
-            sc = load(scenario, variant, sets, reference_case)
-            wtps = thresholds(sc.settings.wtp, wtp, wtp_grid)
-            with _Bar("sampling") as bar:
-                result = _sample(sc, samples, seed, draws, scheduler, bool(groups) or out.per_sample is not None, bar)
+            with worker_pool(processes) as pool:
+                sc = load(scenario, variant, sets, reference_case)
+                wtps = thresholds(sc.settings.wtp, wtp, wtp_grid)
+                keep = bool(groups) or out.per_sample is not None
+                with _Bar("sampling") as bar:
+                    result = _sample(sc, samples, seed, draws, scheduler, keep, bar, pool)
             population = population if population is not None else sc.settings.population
             source = {"model": sc}
         if comparator is not None:
@@ -211,7 +222,7 @@ def _read_results(path: Path) -> PSASamples:
 
 
 def _sample(
-    sc: Any, samples: int, seed: int, draws: Path | None, scheduler: str | None, keep: bool, bar: _Bar
+    sc: Any, samples: int, seed: int, draws: Path | None, scheduler: str | None, keep: bool, bar: _Bar, workers: Any
 ) -> PSASamples:
     from atmpcli.analysis.psa import run_on_draws, run_psa
 
@@ -221,12 +232,12 @@ def _sample(
         table, ignored = read_draws(draws, set(sc.parameters))
         if ignored:
             note(f"{draws}: ignoring columns that are not parameters of the scenario: {', '.join(ignored)}")
-        return run_on_draws(sc, table, progress=bar)
+        return run_on_draws(sc, table, progress=bar, workers=workers)
     if scheduler is not None:
         from atmpcli.analysis.distributed import run_psa_distributed
 
         return run_psa_distributed(scheduler, sc, samples, seed, keep_draws=keep, progress=bar)
-    return run_psa(sc, samples, seed, keep_draws=keep, progress=bar)
+    return run_psa(sc, samples, seed, keep_draws=keep, progress=bar, workers=workers)
 
 
 def _set_comparator(result: PSASamples, comparator: str) -> None:
