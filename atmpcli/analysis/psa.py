@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from atmpcli.analysis.memory_estimate import DEFAULT_MEMORY, psa_chunk
 from atmpcli.analysis.sampling import BLOCK, sampler
 from atmpcli.errors import ModelError
 from atmpcli.model.decision_model import DecisionModel
@@ -58,7 +59,7 @@ def _effect(sc: DecisionModel, outcome: object) -> np.ndarray:
     return getattr(outcome, sc.settings.effect)
 
 
-CHUNK = 2 * BLOCK
+CHUNK = 2 * BLOCK  # a distributed run's chunk; a local run sizes its chunks by the memory budget
 
 
 def run_psa(
@@ -66,15 +67,19 @@ def run_psa(
     samples: int,
     seed: int,
     *,
-    chunk: int = CHUNK,
+    chunk: int | None = None,
     keep_draws: bool = False,
     progress: Progress | None = None,
 ) -> PSASamples:
-    """Sample the scenario's distributions ``samples`` times and evaluate every strategy."""
+    """Sample the scenario's distributions ``samples`` times and evaluate every strategy.
+
+    ``chunk``: samples evaluated at once (rounded to whole sampler blocks); by default as many as fit
+    half of the default memory budget (analysis/memory_estimate.py). The results do not depend on it.
+    """
     if samples < 1:
         raise ValueError("samples must be at least 1")
     s = sampler(sc)
-    chunk = whole_blocks(chunk)
+    chunk = whole_blocks(chunk or psa_chunk(sc, DEFAULT_MEMORY))
 
     def draws_for(start: int, size: int) -> dict[str, np.ndarray]:
         return s.draw(seed, start, size)
@@ -85,11 +90,15 @@ def run_psa(
 
 
 def whole_blocks(chunk: int) -> int:
-    return max(BLOCK, chunk - chunk % BLOCK)
+    """``chunk`` rounded down to whole sampler blocks, or below one block to a power-of-two fraction of
+    it, so that chunks tile the blocks (analysis/memory_estimate.py sizes the chunks)."""
+    if chunk >= BLOCK:
+        return chunk - chunk % BLOCK
+    return 1 << (max(chunk, 1).bit_length() - 1)
 
 
 def run_on_draws(
-    sc: DecisionModel, table: dict[str, np.ndarray], *, chunk: int = 2 * BLOCK, progress: Progress | None = None
+    sc: DecisionModel, table: dict[str, np.ndarray], *, chunk: int | None = None, progress: Progress | None = None
 ) -> PSASamples:
     """Evaluate the model on given parameter sets (e.g. posterior draws from another tool)."""
     unknown = sorted(set(table) - set(sc.parameters))
@@ -101,7 +110,7 @@ def run_on_draws(
     def draws_for(start: int, size: int) -> dict[str, np.ndarray]:
         return {k: v[start : start + size] for k, v in table.items()}
 
-    result = _evaluate_in_chunks(sc, n, draws_for, chunk, True, progress)
+    result = _evaluate_in_chunks(sc, n, draws_for, chunk or psa_chunk(sc, DEFAULT_MEMORY), True, progress)
     result.source = "draws file"
     return result
 

@@ -134,7 +134,10 @@ def psa_figure(summary: PSASummary, path: Path) -> None:
     a.set_ylabel(f"Incremental cost ({currency})")
     _money_axis(a.yaxis)
     a.set_title("Cost-effectiveness plane (samples)")
-    a.legend(fontsize=8, markerscale=3)
+    if len(r.strategies) > 1:
+        a.legend(fontsize=8, markerscale=3)
+    else:  # one strategy: nothing to compare (a legend with no entries would be a warning on stderr)
+        _empty(a, "one strategy: nothing to compare")
     for k, s in enumerate(r.strategies):
         b.plot(summary.wtp, summary.ceac[:, k], color=col[s], label=s)
     b.plot(summary.wtp, summary.ceaf, "k.", ms=6, label="CEAF (highest expected NMB)")
@@ -143,9 +146,19 @@ def psa_figure(summary: PSASummary, path: Path) -> None:
     _money_axis(b.xaxis)
     b.set_ylabel("Probability cost-effective")
     b.set_title("CEAC and CEAF")
-    b.legend(fontsize=8)
-    b.grid(alpha=0.3)
+    if summary.wtp:
+        b.legend(fontsize=8)
+        b.grid(alpha=0.3)
+    else:
+        _empty(b, "no thresholds: give --wtp or --wtp-grid")
     save_figure(fig, path)
+
+
+def _empty(ax: Any, text: str) -> None:
+    """A panel with nothing to draw says why, without made-up ticks."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
 
 
 def tornado_figure(ow: OneWay, path: Path) -> None:
