@@ -47,8 +47,28 @@ if TYPE_CHECKING:
 class Results:
     """A scenario's analyses as result objects (what the CLI renders in every format)."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, memory: int | None = None) -> None:
+        from atmpcli.analysis.memory_estimate import DEFAULT_MEMORY
+
         self.scenario = scenario
+        self.memory = memory or DEFAULT_MEMORY  # bytes an analysis may use (--memory); docs/trust.md
+
+    def _sampled(
+        self, samples: int, seed: int, keep_draws: bool, thresholds: int, evppi: Sequence[int] = (), workers: int = 1
+    ) -> Any:
+        """The PSA samples, refused up front (ScenarioError) when the estimate exceeds the memory budget."""
+        from atmpcli.analysis.memory_estimate import Request, check_memory, psa_chunk
+        from atmpcli.analysis.psa import run_psa
+        from atmpcli.errors import ModelError, Problem, ScenarioError
+
+        sc = self.scenario
+        chunk = psa_chunk(sc, self.memory)
+        request = Request(samples, min(samples, chunk), thresholds, evppi_groups=tuple(evppi))
+        try:
+            check_memory(sc, request, self.memory, f"this PSA ({samples:,} samples, {thresholds:,} thresholds)")
+        except ModelError as exc:
+            raise ScenarioError([Problem(exc.message, file=str(sc.path))]) from None
+        return run_psa(sc, samples, seed, chunk=chunk, keep_draws=keep_draws, workers=workers)
 
     def compare(self, wtp: Sequence[float] | None = None, per: str = "person") -> Comparison:
         """The comparison; the reviewer's survival warnings (the CLI's stderr) are raised as Python warnings."""
@@ -75,14 +95,16 @@ class Results:
         evppi_method: str = "auto",
         workers: int = 1,
     ) -> PSASummary:
-        from atmpcli.analysis.psa import run_psa
         from atmpcli.analysis.psa_summary import summarise_psa
 
         sc = self.scenario
-        samples_run = run_psa(sc, samples, seed, keep_draws=keep_draws or bool(evppi), workers=workers)
+        wtps = list(wtp) if wtp is not None else list(sc.settings.wtp)
+        samples_run = self._sampled(
+            samples, seed, keep_draws or bool(evppi), len(wtps), [len(g) for g in evppi], workers=workers
+        )
         return summarise_psa(
             samples_run,
-            list(wtp) if wtp is not None else list(sc.settings.wtp),
+            wtps,
             evppi_groups=[list(g) for g in evppi],
             evppi_method=evppi_method,
             population=population if population is not None else sc.settings.population,
@@ -105,7 +127,6 @@ class Results:
         study_costs: tuple[float, float, float] | None = None,
     ) -> EVSIResult:
         from atmpcli.analysis.evsi import StudyCosts, run_evsi
-        from atmpcli.analysis.psa import run_psa
         from atmpcli.analysis.studies import Study
 
         sc = self.scenario
@@ -113,7 +134,7 @@ class Results:
         the_study = Study(kind, tuple(p.strip() for p in params.split(",") if p.strip()), sd=sd, cv=cv, after=after)
         people = population if population is not None else sc.settings.population
         return run_evsi(
-            run_psa(sc, samples, seed, keep_draws=True),
+            self._sampled(samples, seed, True, 0),
             the_study,
             list(sizes),
             list(wtp) if wtp is not None else list(sc.settings.wtp),
@@ -196,9 +217,16 @@ class Results:
 class Model:
     """A loaded scenario; every method returns a pandas DataFrame with the CLI's CSV columns."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, memory: int | None = None) -> None:
+        from atmpcli.analysis.memory_estimate import check_model
+        from atmpcli.errors import ModelError
+
         self.scenario = scenario
-        self.results = Results(scenario)
+        self.results = Results(scenario, memory)
+        try:
+            check_model(scenario, self.results.memory)
+        except ModelError as exc:
+            raise scenario.located(exc) from None
 
     @property
     def strategies(self) -> list[str]:
@@ -360,12 +388,26 @@ def load(
     variant: str | None = None,
     sets: dict[str, Any] | None = None,
     reference_case: str | None = None,
+    allow_paths: Sequence[str | Path] = (),
+    max_file_size: int | None = None,
+    memory: int | None = None,
 ) -> Model:
-    """Load a scenario file (or a bundled/user scenario by name); raises ScenarioError on bad input."""
+    """Load a scenario file (or a bundled/user scenario by name); raises ScenarioError on bad input.
+
+    ``allow_paths`` are folders the scenario's look-up files and ``extends`` may reach besides its own
+    (``--allow-path``), ``max_file_size`` is ``--max-file-size`` and ``memory`` ``--memory``, in bytes
+    (docs/trust.md).
+    """
+    from atmpcli.limits import DEFAULT_MAX_FILE_BYTES, InputLimits
     from atmpcli.scenario.catalog import resolve
     from atmpcli.scenario.compile import load_scenario
 
-    return Model(load_scenario(resolve(str(path)), variant=variant, sets=sets, reference_case=reference_case))
+    limits = InputLimits(
+        max_file_bytes=max_file_size or DEFAULT_MAX_FILE_BYTES,
+        allow_paths=tuple(Path(p).resolve() for p in allow_paths),
+    )
+    sc = load_scenario(resolve(str(path)), variant=variant, sets=sets, reference_case=reference_case, limits=limits)
+    return Model(sc, memory)
 
 
 def budget_impact_of(sc: Scenario, years: int | None = None, discount: float | None = None) -> BudgetImpact:

@@ -53,14 +53,24 @@ class Outcomes:
 
 
 def evaluate_settings(sc: DecisionModel, values: dict[str, np.ndarray]) -> Outcomes:
-    """Evaluate every strategy for each row of ``values`` (parameter -> array, all the same length)."""
+    """Evaluate every strategy for each row of ``values`` (parameter -> array, all the same length).
+
+    The rows are evaluated in batches that fit half of the default memory budget (a two-way grid of a
+    large tunnel model would not fit at once); each row's results do not depend on the batch.
+    """
+    from atmpcli.analysis.memory_estimate import DEFAULT_MEMORY, psa_chunk
+
     n = len(next(iter(values.values()))) if values else 1
+    batch = psa_chunk(sc, DEFAULT_MEMORY)
     costs = np.empty((n, len(sc.strategies)))
     effects = np.empty((n, len(sc.strategies)))
-    for k, s in enumerate(sc.strategies):
-        o = evaluate_strategy(sc, s, values, n)
-        costs[:, k] = o.cost
-        effects[:, k] = getattr(o, sc.settings.effect)
+    for start in range(0, n, batch):
+        rows = slice(start, min(n, start + batch))
+        part = {name: v[rows] for name, v in values.items()}
+        for k, s in enumerate(sc.strategies):
+            o = evaluate_strategy(sc, s, part, rows.stop - rows.start)
+            costs[rows, k] = o.cost
+            effects[rows, k] = getattr(o, sc.settings.effect)
     return Outcomes([s.name for s in sc.strategies], costs, effects)
 
 

@@ -6,7 +6,6 @@ any other country's norms load from a CSV file with the same columns.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from atmpcli.errors import AtmpError, Problem, ScenarioError
+from atmpcli.limits import DATA_FILE_BYTES, InputProblem, read_csv_rows
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "norms"
 SEXES = ("female", "male")
@@ -85,14 +85,18 @@ def load_norms(name: str) -> Norms:
 
 
 def _read(path: Path) -> list[dict[str, str]]:
+    """The rows of a norms file, read within the data-file limit as checked text (atmpcli/limits.py)."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
+        raw = read_csv_rows(path, DATA_FILE_BYTES, "data file")
     except FileNotFoundError:
         raise ScenarioError([Problem("file not found", file=str(path))]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(f"cannot read: {exc}", file=str(path))]) from None
-    return rows
+    except InputProblem as exc:
+        raise ScenarioError([Problem(exc.message, file=str(path), line=exc.line, column=exc.column)]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(f"cannot read: {exc.strerror}", file=str(path))]) from None
+    header = [h.strip() for h in raw[0]] if raw else []
+    # as csv.DictReader: blank lines skipped, missing cells None
+    return [{h: row[i] if i < len(row) else None for i, h in enumerate(header)} for row in raw[1:] if row]
 
 
 def _from_rows(file: str, rows: list[dict[str, str]], column: str, name: str, title: str) -> Norms:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from atmpcli.analysis.memory_estimate import DEFAULT_MEMORY, psa_chunk
 from atmpcli.analysis.sampling import BLOCK, sampler
 from atmpcli.errors import ModelError
 from atmpcli.model.decision_model import DecisionModel
@@ -63,7 +64,7 @@ def _effect(sc: DecisionModel, outcome: object) -> np.ndarray:
     return getattr(outcome, sc.settings.effect)
 
 
-CHUNK = 2 * BLOCK
+CHUNK = 2 * BLOCK  # a distributed run's chunk; a local run sizes its chunks by the memory budget
 
 
 def run_psa(
@@ -71,32 +72,39 @@ def run_psa(
     samples: int,
     seed: int,
     *,
-    chunk: int = CHUNK,
+    chunk: int | None = None,
     keep_draws: bool = False,
     progress: Progress | None = None,
     workers: int | LocalWorkers = 1,
 ) -> PSASamples:
     """Sample the scenario's distributions ``samples`` times and evaluate every strategy.
 
+    ``chunk``: samples evaluated at once (rounded to whole sampler blocks); by default as many as fit
+    half of the default memory budget (analysis/memory_estimate.py). The results do not depend on it.
     ``workers`` > 1 (or a running analysis.workers.LocalWorkers) shares the chunks with worker processes;
     the results are bit-identical to one worker's."""
     if samples < 1:
         raise ValueError("samples must be at least 1")
     sampler(sc)  # fail here, before any worker starts, if nothing is uncertain
-    result = _evaluate_in_chunks(sc, samples, SampledDraws(seed), whole_blocks(chunk), keep_draws, progress, workers)
+    chunk = whole_blocks(chunk or psa_chunk(sc, DEFAULT_MEMORY))
+    result = _evaluate_in_chunks(sc, samples, SampledDraws(seed), chunk, keep_draws, progress, workers)
     result.seed = seed
     return result
 
 
 def whole_blocks(chunk: int) -> int:
-    return max(BLOCK, chunk - chunk % BLOCK)
+    """``chunk`` rounded down to whole sampler blocks, or below one block to a power-of-two fraction of
+    it, so that chunks tile the blocks (analysis/memory_estimate.py sizes the chunks)."""
+    if chunk >= BLOCK:
+        return chunk - chunk % BLOCK
+    return 1 << (max(chunk, 1).bit_length() - 1)
 
 
 def run_on_draws(
     sc: DecisionModel,
     table: Draws,
     *,
-    chunk: int = 2 * BLOCK,
+    chunk: int | None = None,
     progress: Progress | None = None,
     workers: int | LocalWorkers = 1,
 ) -> PSASamples:
@@ -106,6 +114,7 @@ def run_on_draws(
         message = f"the draws file has columns that are not parameters of the scenario: {', '.join(unknown)}"
         raise sc.located(ModelError(message, ("parameters",)))
     n = len(next(iter(table.values())))
+    chunk = chunk or psa_chunk(sc, DEFAULT_MEMORY)
     result = _evaluate_in_chunks(sc, n, GivenDraws(table), chunk, True, progress, workers)
     result.source = "draws file"
     return result

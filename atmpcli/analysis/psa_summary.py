@@ -218,7 +218,8 @@ def summarise_psa(
     c, e = result.costs, result.effects
     inc_c, inc_e = result.incremental()
     thresholds = list(wtp)
-    exp_nmb = np.array([w * e.mean(axis=0) - c.mean(axis=0) for w in thresholds]).reshape(len(thresholds), -1)
+    # (thresholds, strategies), also with no thresholds at all (a scenario without settings.wtp)
+    exp_nmb = np.array([w * e.mean(axis=0) - c.mean(axis=0) for w in thresholds]).reshape(len(thresholds), c.shape[1])
     groups = []
     for group in evppi_groups:
         missing = [p for p in group if p not in result.draws]

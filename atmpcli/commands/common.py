@@ -7,6 +7,7 @@ rich tables) are imported inside the commands so that ``atmpcli --help`` starts 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from atmpcli import __version__
+from atmpcli.commands.usage import OneLineErrors, printable
 from atmpcli.errors import AtmpError
 
 EPILOG = (
@@ -34,6 +36,7 @@ app = typer.Typer(
     add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
 )
 
 
@@ -42,7 +45,7 @@ class Per(StrEnum):
     cohort = "cohort"
 
 
-state = {"debug": False, "quiet": False}
+state: dict[str, Any] = {"debug": False, "quiet": False}
 
 
 def _version(value: bool) -> None:
@@ -59,8 +62,7 @@ def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")] = False,
 ) -> None:
-    state["debug"] = debug
-    state["quiet"] = quiet
+    state.update(debug=debug, quiet=quiet, limits=None, strict=False, memory=None, warned=set())
 
 
 def note(message: str) -> None:
@@ -73,7 +75,7 @@ def fail(exc: Exception) -> typer.Exit:
     if state["debug"]:
         raise exc
     for line in str(exc).splitlines() or [type(exc).__name__]:
-        typer.echo(f"error: {line}", err=True)
+        typer.echo(f"error: {printable(line)}", err=True)
     return typer.Exit(1)
 
 
@@ -124,18 +126,33 @@ WtpGridOpt = Annotated[
 ]
 
 
-def parse_grid(text: str | None) -> list[float]:
-    """``START:STOP:STEP`` -> the thresholds from START to STOP inclusive."""
+MAX_THRESHOLDS = 1_000_000  # a --wtp-grid longer than this is refused before it is built
+
+
+def grid_size(text: str | None) -> int:
+    """The number of thresholds of ``START:STOP:STEP``, checked (finite, ordered, at most MAX_THRESHOLDS)."""
     if not text:
-        return []
+        return 0
     try:
         start, stop, step = (float(x) for x in text.split(":"))
     except ValueError:
         raise typer.BadParameter("expected START:STOP:STEP, e.g. 0:200000:10000", param_hint="--wtp-grid") from None
-    if step <= 0 or stop < start or start < 0:
-        raise typer.BadParameter("expected 0 <= START <= STOP and a positive STEP", param_hint="--wtp-grid")
-    n = int(round((stop - start) / step))
-    return [start + i * step for i in range(n + 1)]
+    if not all(math.isfinite(v) for v in (start, stop, step)) or step <= 0 or stop < start or start < 0:
+        raise typer.BadParameter("expected finite 0 <= START <= STOP and a positive STEP", param_hint="--wtp-grid")
+    n = (stop - start) / step + 1
+    if not n <= MAX_THRESHOLDS:  # also when (STOP - START) / STEP overflows to infinity
+        count = f"{n:,.0f}" if math.isfinite(n) else "too many"
+        raise typer.BadParameter(f"{count} thresholds; at most {MAX_THRESHOLDS:,}", param_hint="--wtp-grid")
+    return int(round(n - 1)) + 1
+
+
+def parse_grid(text: str | None) -> list[float]:
+    """``START:STOP:STEP`` -> the thresholds from START to STOP inclusive."""
+    n = grid_size(text)  # checks the text first
+    if not n:
+        return []
+    start, _, step = (float(x) for x in str(text).split(":"))
+    return [start + i * step for i in range(n)]
 
 
 def thresholds(scenario_wtp: list[float], wtp: list[float] | None, grid: str | None) -> list[float]:
@@ -198,15 +215,34 @@ def worker_pool(workers: int) -> Iterator[Any]:
 def load(
     scenario: str, variant: str | None = None, sets: list[str] | None = None, reference_case: str | None = None
 ) -> Any:
-    """Resolve and load a scenario with a reference case, a variant and --set overrides applied."""
+    """Resolve and load a scenario with a reference case, a variant and --set overrides applied.
+
+    The loading options of the command (``@scenario_options``) apply; warnings go to stderr, and a model
+    too large for --memory is refused here, before any analysis starts.
+    """
+    from atmpcli.analysis.memory_estimate import check_model
+    from atmpcli.commands.loading import memory
+    from atmpcli.errors import ModelError
     from atmpcli.scenario.catalog import resolve
     from atmpcli.scenario.compile import load_scenario
 
-    return load_scenario(resolve(scenario), variant=variant, sets=parse_sets(sets), reference_case=reference_case)
+    sc = load_scenario(
+        resolve(scenario),
+        variant=variant,
+        sets=parse_sets(sets),
+        reference_case=reference_case,
+        limits=state.get("limits"),
+    )
+    try:
+        check_model(sc, memory())
+    except ModelError as exc:
+        raise sc.located(exc) from None
+    return sc
 
 
 def parse_sets(sets: list[str] | None) -> dict[str, Any]:
     """``["a=1", "settings.x=2"]`` -> ``{"a": 1.0, "settings.x": 2.0}``, values read as YAML scalars."""
+    from atmpcli.limits import control_in
     from atmpcli.scenario.yamlfile import parse_scalar
 
     parsed: dict[str, Any] = {}
@@ -214,5 +250,8 @@ def parse_sets(sets: list[str] | None) -> dict[str, Any]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
             raise typer.BadParameter(f"expected NAME=VALUE, got '{item}'", param_hint="--set")
+        char = control_in(item, line_breaks=False)
+        if char:
+            raise typer.BadParameter(f"{char} is not allowed", param_hint="--set")
         parsed[name.strip()] = parse_scalar(value.strip())
     return parsed

@@ -18,6 +18,7 @@ from atmpcli.commands.common import (
     note,
     reporting_errors,
 )
+from atmpcli.commands.loading import data_file_limit, scenario_options
 from atmpcli.commands.output_options import emit, output_options
 from atmpcli.report.output import OutputOptions
 
@@ -65,6 +66,7 @@ PriceOpt = Annotated[
     "  atmpcli compare scd_gene_therapy --benchmarks --price c_gene_therapy"
 )
 @output_options(plot=True)
+@scenario_options()
 def compare(
     scenario: ScenarioArg,
     wtp: WtpOpt = None,
@@ -129,6 +131,7 @@ def _decision_rules(
     "  atmpcli trace sick_sicker --strategy B -o trace.xlsx"
 )
 @output_options()
+@scenario_options()
 def trace(
     scenario: ScenarioArg,
     strategy: Annotated[
@@ -152,6 +155,7 @@ def trace(
 
 @app.command(epilog="Examples:\n\n  atmpcli icers results.csv\n\n  other_tool --csv | atmpcli icers - --format json")
 @output_options()
+@scenario_options(scenario=False, memory=False)
 def icers(
     file: Annotated[str, typer.Argument(metavar="FILE", help="CSV with columns strategy, cost, effect; - for stdin.")],
     *,
@@ -165,9 +169,10 @@ def icers(
     from atmpcli.report.comparison_tables import icer_table
     from atmpcli.scenario.external import read_strategy_table
 
+    limit = data_file_limit()
     with reporting_errors():
-        if file == "-":
-            names, costs, effects = read_strategy_table(None, sys.stdin.read())
+        if file == "-":  # one character past the limit, so that endless input is refused, not exhausted
+            names, costs, effects = read_strategy_table(None, sys.stdin.read(limit + 1), limit)
         else:
-            names, costs, effects = read_strategy_table(Path(file))
+            names, costs, effects = read_strategy_table(Path(file), max_bytes=limit)
     emit(run_icers(names, costs, effects, source="stdin" if file == "-" else file), out, table=icer_table)

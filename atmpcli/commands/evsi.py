@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,9 +20,12 @@ from atmpcli.commands.common import (
     reporting_errors,
     thresholds,
 )
+from atmpcli.commands.loading import check_request, data_file_limit, memory, scenario_options
 from atmpcli.commands.output_options import emit, output_options
 from atmpcli.errors import Problem, ScenarioError
 from atmpcli.report.output import OutputOptions
+
+MAX_SIZES = 1000  # study sizes or follow-up times; each pair is one regression on every PSA sample
 
 
 def parse_sizes(text: str, hint: str, whole: bool = True) -> list[Any]:
@@ -31,6 +35,8 @@ def parse_sizes(text: str, hint: str, whole: bool = True) -> list[Any]:
             start, stop, step = (float(x) for x in text.split(":"))
             if step <= 0 or stop < start:
                 raise ValueError
+            if not (stop - start) / step < MAX_SIZES:  # also refuses nan and infinity
+                raise typer.BadParameter(f"more than {MAX_SIZES:,} values; at most {MAX_SIZES:,}", param_hint=hint)
             values = [start + i * step for i in range(int(round((stop - start) / step)) + 1)]
         else:
             values = [float(x) for x in text.split(",") if x.strip()]
@@ -38,7 +44,11 @@ def parse_sizes(text: str, hint: str, whole: bool = True) -> list[Any]:
         raise typer.BadParameter(
             "expected a list like 50,100,200 or a range START:STOP:STEP", param_hint=hint
         ) from None
-    if not values or min(values) <= 0 or (whole and any(v != int(v) for v in values)):
+    if len(values) > MAX_SIZES:
+        raise typer.BadParameter(f"{len(values):,} values; at most {MAX_SIZES:,}", param_hint=hint)
+    if not values or min(values) <= 0 or not all(math.isfinite(v) for v in values):
+        raise typer.BadParameter(f"expected positive {'whole ' if whole else ''}numbers", param_hint=hint)
+    if whole and any(v != int(v) for v in values):
         raise typer.BadParameter(f"expected positive {'whole ' if whole else ''}numbers", param_hint=hint)
     return sorted({int(v) if whole else v for v in values})
 
@@ -62,6 +72,7 @@ def parse_study(text: str, sd: float | None, cv: float, after: float) -> Any:
     "  atmpcli evsi MODEL --study cure:cure_fraction,rate_relapse --size 80 --followup 1:5:1"
 )
 @output_options()
+@scenario_options()
 def evsi(
     scenario: Annotated[str | None, typer.Argument(metavar="SCENARIO", help="Scenario file or name.")] = None,
     study: Annotated[
@@ -104,7 +115,7 @@ def evsi(
         float, typer.Option("--after", min=0.0, help="cure: years the patients have already been followed.")
     ] = 0.0,
     samples: Annotated[int, typer.Option("--samples", "-n", min=10, help="PSA samples.")] = 5000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (PSA and simulated studies).")] = 1,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed (PSA and simulated studies).")] = 1,
     wtp: Annotated[
         list[float] | None,
         typer.Option("--wtp", metavar="AMOUNT", callback=non_negative, help="A threshold; repeat for several."),
@@ -176,17 +187,22 @@ def evsi(
 
 
 def _psa(scenario: str, samples: int, seed: int, variant: Any, sets: Any, reference_case: Any) -> tuple[Any, Any]:
+    from atmpcli.analysis.memory_estimate import psa_chunk
     from atmpcli.analysis.psa import run_psa
 
     sc = load(scenario, variant, sets, reference_case)
-    return run_psa(sc, samples, seed, keep_draws=True), sc
+    chunk = psa_chunk(sc, memory())
+    drawn = len(sc.uncertain) + sum(len(g.parameters) for g in sc.dirichlet)
+    what = f"this EVSI's PSA ({samples:,} samples)"
+    check_request(sc, what, samples=samples, batch=min(samples, chunk), drawn=drawn)
+    return run_psa(sc, samples, seed, chunk=chunk, keep_draws=True), sc
 
 
 def _external(path: Path) -> Any:
     from atmpcli.analysis.psa import PSASamples
     from atmpcli.scenario.external import read_results
 
-    ext = read_results(path)
+    ext = read_results(path, data_file_limit())
     note(f"{path}: {len(ext.strategies)} strategies, {ext.costs.shape[0]:,} samples, layout {ext.layout}")
     return PSASamples(ext.strategies, ext.costs, ext.effects, 0, ext.parameters, None, "results file")
 

@@ -23,6 +23,7 @@ from atmpcli.commands.common import (
     thresholds,
     worker_pool,
 )
+from atmpcli.commands.loading import check_request, data_file_limit, memory, scenario_options
 from atmpcli.commands.output_options import emit, output_options
 from atmpcli.errors import Problem, ScenarioError
 from atmpcli.report.output import OutputOptions
@@ -66,7 +67,7 @@ class _Bar:
 
 ScenarioOpt = Annotated[str | None, typer.Argument(metavar="SCENARIO", help="Scenario file or name.")]
 SamplesOpt = Annotated[int, typer.Option("--samples", "-n", min=1, help="Number of samples.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same output.")]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed; the same seed gives the same output.")]
 ThresholdsOpt = Annotated[
     list[float] | None,
     typer.Option("--wtp", metavar="AMOUNT", callback=non_negative, help="A threshold; repeat for several."),
@@ -134,6 +135,7 @@ SchedulerOpt = Annotated[
     "  atmpcli psa --results other_tool.csv --wtp 50000"
 )
 @output_options(plot=True, per_sample=True)
+@scenario_options()
 def psa(
     scenario: ScenarioOpt = None,
     samples: SamplesOpt = 1000,
@@ -172,6 +174,16 @@ def psa(
             if not wtps:
                 raise typer.BadParameter("give --wtp or --wtp-grid when analysing a results file")
             result = _read_results(results)
+            what = f"this PSA summary ({result.samples:,} samples, {len(wtps):,} thresholds)"
+            check_request(
+                None,
+                what,
+                strategies=len(result.strategies),
+                file=str(results),
+                samples=result.samples,
+                thresholds=len(wtps),
+                evppi_groups=tuple(len(g) for g in groups),
+            )
             source: dict[str, Any] = {"results_file": results}
         else:
             if scenario is None:
@@ -179,7 +191,14 @@ def psa(
             with worker_pool(processes) as pool:
                 sc = load(scenario, variant, sets, reference_case)
                 wtps = thresholds(sc.settings.wtp, wtp, wtp_grid)
+                if groups and not wtps:
+                    raise typer.BadParameter(
+                        "EVPPI needs thresholds: give --wtp or --wtp-grid (the scenario has no settings.wtp)",
+                        param_hint="--evppi",
+                    )
                 keep = bool(groups) or out.per_sample is not None
+                if draws is None:  # a draws file is sized by its rows, once read
+                    _check_memory(sc, samples, wtps, groups, bool(groups), out.per_sample is not None, processes)
                 with _Bar("sampling") as bar:
                     result = _sample(sc, samples, seed, draws, scheduler, keep, bar, pool)
             population = population if population is not None else sc.settings.population
@@ -211,7 +230,7 @@ def _read_results(path: Path) -> PSASamples:
     from atmpcli.analysis.psa import PSASamples
     from atmpcli.scenario.external import read_results
 
-    ext = read_results(path)
+    ext = read_results(path, data_file_limit())
     note(
         f"{path}: {len(ext.strategies)} strategies ({', '.join(ext.strategies)}), "
         f"{ext.costs.shape[0]:,} samples, layout {ext.layout}"
@@ -224,20 +243,43 @@ def _read_results(path: Path) -> PSASamples:
 def _sample(
     sc: Any, samples: int, seed: int, draws: Path | None, scheduler: str | None, keep: bool, bar: _Bar, workers: Any
 ) -> PSASamples:
+    from atmpcli.analysis.memory_estimate import psa_chunk
     from atmpcli.analysis.psa import run_on_draws, run_psa
 
+    processes = getattr(workers, "workers", 1)  # worker processes each hold a chunk: they share --memory
+    chunk = psa_chunk(sc, memory() // processes)  # as many samples at once as fit half of --memory
     if draws is not None:
         from atmpcli.scenario.external import read_draws
 
-        table, ignored = read_draws(draws, set(sc.parameters))
+        table, ignored = read_draws(draws, set(sc.parameters), data_file_limit())
         if ignored:
             note(f"{draws}: ignoring columns that are not parameters of the scenario: {', '.join(ignored)}")
-        return run_on_draws(sc, table, progress=bar, workers=workers)
+        return run_on_draws(sc, table, chunk=chunk, progress=bar, workers=workers)
     if scheduler is not None:
         from atmpcli.analysis.distributed import run_psa_distributed
 
         return run_psa_distributed(scheduler, sc, samples, seed, keep_draws=keep, progress=bar)
-    return run_psa(sc, samples, seed, keep_draws=keep, progress=bar, workers=workers)
+    return run_psa(sc, samples, seed, chunk=chunk, keep_draws=keep, progress=bar, workers=workers)
+
+
+def _check_memory(
+    sc: Any, samples: int, wtps: list[float], groups: list[list[str]], keep: bool, file: bool, processes: int = 1
+) -> None:
+    """Refuse, before sampling, a PSA whose estimate exceeds --memory (samples, thresholds, EVPPI, --per-sample);
+    with worker processes each evaluates its own chunk, so the chunks share the budget."""
+    from atmpcli.analysis.memory_estimate import psa_chunk
+
+    drawn = len(sc.uncertain) + sum(len(g.parameters) for g in sc.dirichlet) if keep else 0
+    check_request(
+        sc,
+        f"this PSA ({samples:,} samples, {len(wtps):,} thresholds)",
+        samples=samples,
+        batch=min(samples, psa_chunk(sc, memory() // processes) * processes),
+        thresholds=len(wtps),
+        drawn=drawn,
+        evppi_groups=tuple(len(g) for g in groups),
+        per_sample_file=file,
+    )
 
 
 def _set_comparator(result: PSASamples, comparator: str) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from atmpcli.commands.common import ReferenceCaseOpt, ScenarioArg, SetsOpt, VariantOpt, app, fail, load, note
+from atmpcli.commands.loading import check_request, memory, scenario_options
 from atmpcli.errors import AtmpError
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     epilog="Examples:\n\n  atmpcli report sick_sicker -o report.html --psa-samples 1000\n\n"
     "  atmpcli report cart_pediatric_all -o cart.md"
 )
+@scenario_options()
 def report(
     scenario: ScenarioArg,
     output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="report.md or report.html")],
@@ -28,19 +30,24 @@ def report(
             "--psa-samples", min=0, help="Also run a PSA with this many samples (0: none; needs distributions)."
         ),
     ] = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the PSA.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the PSA.")] = 1,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Draw figures next to the report.")] = True,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
 ) -> None:
     """A CHEERS 2022-style report: question, strategies, inputs with sources, settings, results, uncertainty."""
+    from atmpcli.analysis.memory_estimate import psa_chunk
     from atmpcli.report.cheers_report import write_report
 
     if output.suffix.lower() not in (".md", ".html"):
         raise typer.BadParameter("the report is written as .md or .html", param_hint="--output")
     try:
-        contents = report_contents(load(scenario, variant, sets, reference_case), psa_samples, seed)
+        sc = load(scenario, variant, sets, reference_case)
+        if psa_samples:  # sized before any work
+            what = f"the report's PSA ({psa_samples:,} samples)"
+            check_request(sc, what, samples=psa_samples, batch=min(psa_samples, psa_chunk(sc, memory())))
+        contents = report_contents(sc, psa_samples, seed)
         if figures:
             draw_report_figures(contents, output)
         write_report(output, contents)

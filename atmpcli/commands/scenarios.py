@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,9 @@ from atmpcli.commands.common import (
     reporting_errors,
     state,
 )
+from atmpcli.commands.loading import scenario_options
 from atmpcli.commands.output_options import emit, output_options
+from atmpcli.commands.usage import printable
 from atmpcli.errors import AtmpError, Problem, ScenarioError
 from atmpcli.report.output import OutputOptions
 
@@ -29,6 +32,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 @app.command("list-scenarios", epilog="Example: atmpcli list-scenarios --dir my_scenarios --format csv")
 @output_options()
+@scenario_options(memory=False)
 def list_scenarios(
     directory: Annotated[
         list[Path] | None,
@@ -43,13 +47,15 @@ def list_scenarios(
     from atmpcli.scenario.catalog import find_files
     from atmpcli.scenario.compile import load_scenario
 
+    # scenarios in one --dir may extend scenarios in another
+    limits = replace(state["limits"], allow_paths=(*state["limits"].allow_paths, *(directory or [])))
     rows = []
     with reporting_errors():
         for entry in find_files(directory):
             try:
-                sc = load_scenario(entry.path)
+                sc = load_scenario(entry.path, limits=limits)
             except AtmpError as exc:
-                note(f"warning: skipped invalid scenario: {str(exc).splitlines()[0]}")
+                note(f"warning: skipped invalid scenario: {printable(str(exc).splitlines()[0])}")
                 continue
             rows.append(
                 {
@@ -67,25 +73,24 @@ def list_scenarios(
 
 
 @app.command(epilog="Example: atmpcli validate scenarios/*.yaml")
+@scenario_options()
 def validate(
     files: Annotated[list[str], typer.Argument(metavar="FILE", help="Scenario files (or names) to check.")],
 ) -> None:
     """Check scenario files: schema, names, formulas, and the model's numbers for every strategy."""
     from atmpcli.model.evaluate import evaluate
-    from atmpcli.scenario.catalog import resolve
-    from atmpcli.scenario.compile import load_scenario
 
     failed = 0
     for name in files:
         try:
-            sc = load_scenario(resolve(name))
+            sc = load(name)
             evaluate(sc)
         except AtmpError as exc:
             if state["debug"]:
                 raise
             failed += 1
             for line in str(exc).splitlines():
-                typer.echo(f"error: {line}", err=True)
+                typer.echo(f"error: {printable(line)}", err=True)
             continue
         typer.echo(f"ok: {name} ({len(sc.strategies)} strategies)")
     if failed:
@@ -134,6 +139,7 @@ def init(
 
 @app.command(epilog="Example: atmpcli show sick_sicker --format csv")
 @output_options()
+@scenario_options()
 def show(
     scenario: ScenarioArg,
     variant: VariantOpt = None,

@@ -19,6 +19,7 @@ from atmpcli.commands.common import (
     reporting_errors,
     thresholds,
 )
+from atmpcli.commands.loading import scenario_options
 from atmpcli.commands.output_options import emit, output_options
 from atmpcli.report.output import OutputOptions
 
@@ -86,6 +87,7 @@ def _pair(sc: Any, strategy: str | None) -> tuple[str, str]:
     "  atmpcli dsa sick_sicker --two-way c_trtB,u_S1 --steps 5"
 )
 @output_options(plot=True)
+@scenario_options()
 def dsa(
     scenario: ScenarioArg,
     parameter: ParametersOpt = None,
@@ -137,6 +139,7 @@ def dsa(
     "  atmpcli threshold egfr_test_and_treat -p c_test --strategy test_and_treat --wtp-grid 20000:80000:10000"
 )
 @output_options()
+@scenario_options()
 def threshold(
     scenario: ScenarioArg,
     parameter: Annotated[

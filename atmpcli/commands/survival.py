@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from atmpcli.commands.common import app, note, reporting_errors
+from atmpcli.commands.loading import data_file_limit, scenario_options
 from atmpcli.commands.output_options import emit, output_options
 from atmpcli.report.output import OutputOptions
 
@@ -54,6 +55,7 @@ def _families(text: str | None) -> list[str]:
     epilog="Example: atmpcli survival reconstruct km_os.csv --at-risk risk_os.csv --events 52 -o ipd_os.csv"
 )
 @output_options()
+@scenario_options(scenario=False, memory=False)
 def reconstruct(
     curve: Annotated[
         Path, typer.Argument(metavar="KM.csv", help="Digitised coordinates: columns time, survival (0-1).")
@@ -93,6 +95,7 @@ def reconstruct(
             survival=survival_col,
             at_risk_column=at_risk_col,
             max_rise=max_rise,
+            max_bytes=data_file_limit(),
         )
     for w in result.warnings:
         note(f"warning: {w}")
@@ -150,6 +153,7 @@ HorizonOpt = Annotated[
     "  atmpcli survival fit ipd_os.csv --cure --life-table uk.csv --start-age 12 --times 365,1825 --plot fits.png"
 )
 @output_options(plot=True)
+@scenario_options(scenario=False, memory=False)
 def fit(
     data: DataArg,
     time_col: TimeColOpt = "time",
@@ -190,6 +194,7 @@ def fit(
             time_unit=time_unit.value,
             times=at,
             rmst_to=rmst_to,
+            max_bytes=data_file_limit(),
         )
     if life_table is not None:
         note(f"times read as {time_unit.value} (--time-unit) to age the cohort along the life table")

@@ -16,6 +16,7 @@ from atmpcli.commands.common import (
     load,
     reporting_errors,
 )
+from atmpcli.commands.loading import scenario_options
 from atmpcli.commands.output_options import emit, output_options
 from atmpcli.report.output import OutputOptions
 
@@ -25,6 +26,7 @@ from atmpcli.report.output import OutputOptions
     "  atmpcli variants hiv_chancellor --set rr_combination=0.6 --format csv"
 )
 @output_options()
+@scenario_options()
 def variants(
     scenario: ScenarioArg,
     only: Annotated[
@@ -48,6 +50,7 @@ def variants(
 
 @app.command("budget-impact", epilog="Example: atmpcli budget-impact cart_belgium_budget --years 5 --format csv")
 @output_options(plot=True)
+@scenario_options()
 def budget_impact(
     scenario: ScenarioArg,
     years: Annotated[

@@ -19,12 +19,14 @@ from atmpcli.commands.common import (
     note,
     reporting_errors,
 )
+from atmpcli.commands.loading import scenario_options
 from atmpcli.errors import AtmpError
 
 TOLERANCE = 1e-9
 
 
 @app.command(epilog="Example: atmpcli workbook sick_sicker -o sick_sicker.xlsx --check")
+@scenario_options()
 def workbook(
     scenario: ScenarioArg,
     output: Annotated[

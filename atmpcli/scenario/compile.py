@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from atmpcli.errors import ScenarioError
+from atmpcli.limits import InputLimits
 from atmpcli.scenario import schema as S
 from atmpcli.scenario.compile_cohort import (
     compile_initial,
@@ -46,14 +47,16 @@ def load_scenario(
     variant: str | None = None,
     sets: dict[str, Any] | None = None,
     reference_case: str | None = None,
+    limits: InputLimits | None = None,
 ) -> Scenario:
     """Load, validate and compile a scenario file; raise :class:`ScenarioError` listing every problem.
 
     ``variant`` applies one of the scenario's named variants; ``sets`` replaces parameter values
     (``{"c_drug": 1200}``) or settings (``{"settings.discount.costs": 0.035}``), as ``--set`` does.
+    ``limits`` bound what is read and where from (docs/trust.md).
     """
     path = Path(path)
-    doc = load_yaml(path, text)
+    doc = load_yaml(path, text, (limits or InputLimits()).for_scenario(path))
     if not isinstance(doc.data, dict):
         raise ScenarioError([doc.problem((), "expected a mapping of scenario keys (title, states, ...)")])
     resolve_extends(doc)
@@ -68,7 +71,9 @@ def load_scenario(
         raise ScenarioError(pydantic_problems(exc, doc)) from None
     scenario = compile_scenario(path, doc, spec)
     scenario.overrides = {"variant": variant, "set": dict(sets or {}), "reference_case": reference_case}
-    scenario.rebuild = ScenarioSource(str(path), doc.text, variant, tuple((sets or {}).items()), reference_case)
+    scenario.rebuild = ScenarioSource(
+        str(path), doc.text, variant, tuple((sets or {}).items()), reference_case, doc.limits
+    )
     return scenario
 
 
@@ -84,10 +89,16 @@ class ScenarioSource:
     variant: str | None = None
     sets: tuple[tuple[str, Any], ...] = ()
     reference_case: str | None = None
+    limits: InputLimits | None = None  # the local load's (a worker reads the same files, no others)
 
     def __call__(self) -> Scenario:
         return load_scenario(
-            Path(self.path), self.text, variant=self.variant, sets=dict(self.sets), reference_case=self.reference_case
+            Path(self.path),
+            self.text,
+            variant=self.variant,
+            sets=dict(self.sets),
+            reference_case=self.reference_case,
+            limits=self.limits,
         )
 
 
@@ -159,8 +170,11 @@ def _tables(c: Compiler) -> dict[str, LookupTable]:
     out = {}
     c.check_names(c.spec.tables, ("tables",), what="table")
     for name, t in c.spec.tables.items():
+        path = c.data_file(t.file, ("tables", name, "file"), "look-up file")
+        if path is None:
+            continue
         try:
-            out[name] = read_table(name, c.path.parent / t.file, t.key, t.value, t.interpolation)
+            out[name] = read_table(name, path, t.key, t.value, t.interpolation, c.doc.limits.max_file_bytes)
         except ValueError as exc:
             c.fail(("tables", name, "file"), str(exc))
     return out

@@ -94,8 +94,11 @@ class _CurveBuilder:
         if c.spec.settings.start_age is None:
             c.fail(loc, "general-population mortality needs settings.start_age (the cohort's age at the start)")
             return None
+        path = c.data_file(gp.life_table, (*loc, "life_table"), "life table")
+        if path is None:
+            return None
         try:
-            table = read_life_table(c.path.parent / gp.life_table)
+            table = read_life_table(path, max_bytes=c.doc.limits.max_file_bytes)
         except ScenarioError as exc:
             c.problems.extend(exc.problems)
             return None

@@ -42,6 +42,17 @@ class Compiler:
         """Record a problem at ``loc`` (at its key rather than its value with ``key``)."""
         self.problems.append(self.doc.problem(loc, message, key=key))
 
+    def data_file(self, name: str, loc: Loc, what: str) -> Path | None:
+        """The file ``name`` (a look-up table, patient data, a life table) if the scenario may read it
+        (scenario/paths.py); otherwise None and a problem at ``loc``."""
+        from atmpcli.scenario.paths import confine
+
+        try:
+            return confine(self.doc.limits, self.path.parent, name, what)
+        except ValueError as exc:
+            self.fail(loc, str(exc))
+            return None
+
     def unknown(self, loc: Loc, name: str, known: list[str], what: str) -> None:
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else (f" (known: {', '.join(known)})" if known else "")

@@ -10,23 +10,54 @@ from pathlib import Path
 import numpy as np
 
 from atmpcli.errors import Problem, ScenarioError
+from atmpcli.limits import (
+    DATA_FILE_BYTES,
+    InputProblem,
+    check_text,
+    decode_utf8,
+    quotable_header,
+    read_bounded,
+)
+
+_NOT_A_HEADER = "the first line is not a header of column names"
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV file (comma, semicolon or tab separated; a UTF-8 BOM is dropped)."""
-    name = str(path)
+def _read_text(path: Path | None, text: str | None, max_bytes: int) -> str:
+    """The text of a data file (or of ``text``, read from stdin), bounded and checked (scenario/limits.py)."""
+    name = "<stdin>" if path is None else str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if text is None:
+            assert path is not None
+            text = decode_utf8(read_bounded(path, max_bytes, "data file")).removeprefix("\ufeff")
+        elif len(text) > max_bytes:
+            raise InputProblem(f"larger than the limit for a data file ({max_bytes:,} characters)")
+        check_text(text)
     except FileNotFoundError:
         raise ScenarioError([Problem("file not found", file=name)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(f"cannot read: {exc}", file=name)]) from None
+    except InputProblem as exc:
+        raise ScenarioError([Problem(exc.message, file=name, line=exc.line, column=exc.column)]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(f"cannot read: {exc.strerror}", file=name)]) from None
+    return text
+
+
+def _columns(header: list[str]) -> str:
+    """``columns: a, b`` for an error message, unless the first row is not column names (never echo a file)."""
+    return f"columns: {', '.join(header)}" if quotable_header(header) else _NOT_A_HEADER
+
+
+def _read_rows(path: Path, max_bytes: int = DATA_FILE_BYTES) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a CSV file (comma, semicolon or tab separated; a UTF-8 BOM is dropped)."""
+    name = str(path)
+    text = _read_text(path, None, max_bytes)
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
     rows = [r for r in csv.reader(text.splitlines(), delimiter=delimiter) if any(c.strip() for c in r)]
     if len(rows) < 2:
         raise ScenarioError([Problem("expected a header row and at least one row of numbers", file=name)])
     header = [h.strip().strip('"') for h in rows[0]]
+    if not quotable_header([h for h in header if h]):
+        raise ScenarioError([Problem(_NOT_A_HEADER, file=name, line=1)])
     named = [h for h in header if h]
     if len(set(named)) != len(named):
         raise ScenarioError([Problem("duplicate column names in the header", file=name, line=1)])
@@ -50,7 +81,8 @@ def _column(path: Path, header: list[str], rows: list[list[str]], j: int) -> np.
     for i, row in enumerate(rows):
         v = _number(row[j].strip())
         if v is None:
-            what = f"expected a number, got '{row[j]}'" if _number(row[j].strip() or "x") is None else "not finite"
+            got = f"'{row[j]}'" if len(row[j]) <= 40 else "a long text"
+            what = f"expected a number, got {got}" if _number(row[j].strip() or "x") is None else "not finite"
             raise ScenarioError([Problem(f"column {header[j]}: {what}", file=str(path), line=i + 2, column=j + 1)])
         out[i] = v
     return out
@@ -60,23 +92,21 @@ def _is_numeric(rows: list[list[str]], j: int) -> bool:
     return all(_number(r[j].strip()) is not None for r in rows)
 
 
-def read_numeric_csv(path: Path) -> dict[str, np.ndarray]:
+def read_numeric_csv(path: Path, max_bytes: int = DATA_FILE_BYTES) -> dict[str, np.ndarray]:
     """A CSV file with a header and numbers only, as columns; errors name the file, line and column."""
-    header, rows = _read_rows(path)
+    header, rows = _read_rows(path, max_bytes)
     return {h: _column(path, header, rows, j) for j, h in enumerate(header)}
 
 
-def read_draws(path: Path, parameters: set[str]) -> tuple[dict[str, np.ndarray], list[str]]:
+def read_draws(
+    path: Path, parameters: set[str], max_bytes: int = DATA_FILE_BYTES
+) -> tuple[dict[str, np.ndarray], list[str]]:
     """Parameter draws: the columns named after parameters; returns them and the other columns' names."""
-    header, rows = _read_rows(path)
+    header, rows = _read_rows(path, max_bytes)
     used = {h: _column(path, header, rows, j) for j, h in enumerate(header) if h in parameters}
     if not used:
         raise ScenarioError(
-            [
-                Problem(
-                    f"no column is a parameter of the scenario (columns: {', '.join(header)})", file=str(path), line=1
-                )
-            ]
+            [Problem(f"no column is a parameter of the scenario ({_columns(header)})", file=str(path), line=1)]
         )
     return used, [h or "(unnamed)" for h in header if h not in parameters]
 
@@ -114,7 +144,7 @@ WIDE = [
 ]
 
 
-def read_results(path: Path) -> ExternalResults:
+def read_results(path: Path, max_bytes: int = DATA_FILE_BYTES) -> ExternalResults:
     """Per-sample results in the layouts of atmpcli, dampack, heemod, BCEA and voi (docs/output-format.md).
 
     Wide: a cost and an effect column per strategy, named ``cost_<s>`` and ``effect_<s>`` (or
@@ -123,7 +153,7 @@ def read_results(path: Path) -> ExternalResults:
     columns strategy (or ``.strategy_names``), cost and effect, and optionally a sample number. Other
     numeric columns are parameters (for EVPPI); text columns are left out.
     """
-    header, rows = _read_rows(path)
+    header, rows = _read_rows(path, max_bytes)
     lower = [h.lower() for h in header]
     if any(w in lower for w in STRATEGY_WORDS) and any(w in lower for w in ("cost", ".cost", "costs")):
         return _long(path, header, rows)
@@ -229,26 +259,19 @@ def _long(path: Path, header: list[str], rows: list[list[str]]) -> ExternalResul
     return ExternalResults(strategies, c, e, params, "long (strategy, cost, effect)", ignored)
 
 
-def read_strategy_table(path: Path | None, text: str | None = None) -> tuple[list[str], list[float], list[float]]:
+def read_strategy_table(
+    path: Path | None, text: str | None = None, max_bytes: int = DATA_FILE_BYTES
+) -> tuple[list[str], list[float], list[float]]:
     """A table with columns strategy, cost, effect (any order, other columns ignored) from a file or text."""
     name = "<stdin>" if path is None else str(path)
-    try:
-        if text is None:
-            assert path is not None
-            text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ScenarioError([Problem("file not found", file=name)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(f"cannot read: {exc}", file=name)]) from None
+    text = _read_text(path, text, max_bytes)
     rows = list(csv.reader(text.splitlines()))
     if not rows:
         raise ScenarioError([Problem("empty input; expected a header with strategy, cost and effect", file=name)])
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in ("strategy", "cost", "effect") if c not in header]
     if missing:
-        raise ScenarioError(
-            [Problem(f"no column {', '.join(missing)} (columns: {', '.join(header)})", file=name, line=1)]
-        )
+        raise ScenarioError([Problem(f"no column {', '.join(missing)} ({_columns(header)})", file=name, line=1)])
     si, ci, ei = (header.index(c) for c in ("strategy", "cost", "effect"))
     names: list[str] = []
     costs: list[float] = []

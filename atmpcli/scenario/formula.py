@@ -173,8 +173,10 @@ def parse(text: str | float | int, table_names: frozenset[str] = frozenset(), cu
         tree = ast.parse(src, mode="eval")
     except SyntaxError as exc:
         raise FormulaError(f"cannot parse formula '{src}': {exc.msg}") from None
-    except (RecursionError, MemoryError, ValueError):
+    except (RecursionError, MemoryError):
         raise FormulaError(f"cannot parse formula '{src}': too deeply nested or invalid") from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits
+        raise FormulaError(f"cannot parse formula '{src}': a number in it is too long to read") from None
     compiler = _FormulaCompiler(src, table_names, curves)
     try:
         fn = compiler.compile(tree.body)
@@ -191,6 +193,9 @@ def _describe(node: ast.AST) -> str:
         ast.List: "a list",
         ast.Tuple: "a tuple",
     }.get(type(node), type(node).__name__)
+
+
+_FLOAT_MAX = 1.7976931348623157e308
 
 
 class _FormulaCompiler:
@@ -212,6 +217,10 @@ class _FormulaCompiler:
 
     def _constant(self, node: ast.Constant) -> _Fn:
         if isinstance(node.value, bool | int | float):
+            if isinstance(node.value, int) and abs(node.value) > _FLOAT_MAX:
+                raise FormulaError(
+                    f"a number in '{self.src}' is beyond the range of floating-point numbers (about ±1.8e308)"
+                )
             c = np.asarray(float(node.value))
             return lambda env: c
         raise FormulaError(f"unsupported value {node.value!r} in '{self.src}'")

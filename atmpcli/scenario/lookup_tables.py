@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from atmpcli.errors import FormulaError
+from atmpcli.limits import DEFAULT_MAX_FILE_BYTES, InputProblem, quotable_header, read_csv_rows
 
 
 @dataclass(frozen=True)
@@ -34,21 +34,28 @@ class LookupTable:
         return self.values[idx]
 
 
-def read_table(name: str, path: Path, key: str, value: str, interpolation: str) -> LookupTable:
+def read_table(
+    name: str, path: Path, key: str, value: str, interpolation: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> LookupTable:
     """Read ``path``; raise ``ValueError`` with a message that names the file, row and column."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
+        rows = read_csv_rows(path, max_bytes, "look-up file")
     except FileNotFoundError:
         raise ValueError(f"look-up file {path} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read look-up file {path}: {exc}") from None
+    except InputProblem as exc:
+        raise ValueError(f"look-up file {exc.located(path)}") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read look-up file {path}: {exc.strerror}") from None
     if not rows:
         raise ValueError(f"look-up file {path} is empty")
     header = [h.strip() for h in rows[0]]
     for col in (key, value):
         if col not in header:
-            raise ValueError(f"look-up file {path} has no column '{col}' (columns: {', '.join(header)})")
+            # list the columns only when the first row reads as column names: never echo another kind of file
+            columns = (
+                f"columns: {', '.join(header)}" if quotable_header(header) else "its first row is not column names"
+            )
+            raise ValueError(f"look-up file {path} has no column '{col}' ({columns})")
     ki, vi = header.index(key), header.index(value)
     keys: list[float] = []
     values: list[float] = []

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from atmpcli.errors import Problem, ScenarioError
+from atmpcli.scenario.paths import confine
 from atmpcli.scenario.yamlfile import Loc, YamlDocument, load_yaml
 
 
@@ -99,8 +100,8 @@ def apply_reference_case(doc: YamlDocument, override: str | None = None) -> None
         return  # the schema reports it
     doc.data["settings"] = settings
     name = override or settings.get("reference_case")
-    if name is None:
-        return
+    if not isinstance(name, str):
+        return  # none, or not a name: the schema reports the wrong type
     if name not in REFERENCE_CASES:
         close = difflib.get_close_matches(str(name), list(REFERENCE_CASES), n=1, cutoff=0.5)
         hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(REFERENCE_CASES)})"
@@ -132,7 +133,10 @@ def resolve_extends(doc: YamlDocument, seen: tuple[Path, ...] = ()) -> None:
         return
     if not isinstance(base_name, str):
         raise ScenarioError([doc.problem(("extends",), "expected the file name of a base scenario")])
-    base_path = (doc.path.parent / base_name).resolve()
+    try:
+        base_path = confine(doc.limits, doc.path.parent, base_name, "base scenario").resolve()
+    except ValueError as exc:
+        raise ScenarioError([doc.problem(("extends",), str(exc))]) from None
     chain = (*seen, doc.path.resolve())
     if base_path in chain:
         names = " -> ".join(p.name for p in (*chain, base_path))
@@ -141,7 +145,7 @@ def resolve_extends(doc: YamlDocument, seen: tuple[Path, ...] = ()) -> None:
         raise ScenarioError(
             [doc.problem(("extends",), f"base scenario {base_name} not found (looked in {base_path.parent})")]
         )
-    base = load_yaml(base_path)
+    base = load_yaml(base_path, limits=doc.limits)
     if not isinstance(base.data, dict):
         raise ScenarioError([doc.problem(("extends",), f"{base_name} is not a scenario mapping")])
     resolve_extends(base, chain)

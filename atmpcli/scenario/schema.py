@@ -23,6 +23,8 @@ def _expr(value: Any) -> float | str:
         raise ValueError(f"expected a number or a formula, got {kind_of(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("expected a finite number")
+    if isinstance(value, int) and abs(value) > 1.7976931348623157e308:  # e.g. a --set value; float() would fail
+        raise ValueError("the number is beyond the range of floating-point numbers (about ±1.8e308)")
     return value if isinstance(value, str) else float(value)
 
 
@@ -40,7 +42,7 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 DISTRIBUTIONS = (
@@ -181,6 +183,10 @@ class Settings(Strict):
     def _one_horizon(self) -> Settings:
         if self.cycles is not None and self.horizon is not None:
             raise ValueError("give either cycles or horizon, not both")
+        if self.horizon is not None and not self.horizon / self.cycle_length <= 100_000:  # as cycles: at most 100,000
+            raise ValueError(
+                f"a horizon of {self.horizon:g} years is more than 100,000 cycles of {self.cycle_length:g}"
+            )
         return self
 
     @property

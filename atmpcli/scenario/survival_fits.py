@@ -41,7 +41,9 @@ def fit_curve(c: Compiler, spec: CurveSpec, loc: Loc, years_per_unit: float) -> 
 
     fit = spec.fit
     assert fit is not None
-    path = c.path.parent / fit.file
+    path = c.data_file(fit.file, (*loc, "fit", "file"), "patient data file")
+    if path is None:
+        return None
     try:
         family = canonical(fit.family)
     except ValueError as exc:
@@ -50,7 +52,7 @@ def fit_curve(c: Compiler, spec: CurveSpec, loc: Loc, years_per_unit: float) -> 
     if fit.cure and family.startswith("spline"):
         c.fail((*loc, "fit", "cure"), "mixture cure models take a parametric family, not a spline")
         return None
-    data = read_patients(path, fit.time, fit.event, fit.group)
+    data = read_patients(path, fit.time, fit.event, fit.group, max_bytes=c.doc.limits.max_file_bytes)
     if fit.group is not None:
         data = _level(c, data, fit.group, str(fit.level), path, loc, SurvivalData)
         if data is None:
@@ -100,8 +102,11 @@ def _background(c: Compiler, spec: CurveSpec, loc: Loc, years_per_unit: float) -
             c.fail((*loc, "relative"), "a relative-survival fit needs general_population.smr as a number")
             return None
         smr = float(gp.smr.value)
+    path = c.data_file(gp.life_table, ("general_population", "life_table"), "life table")
+    if path is None:
+        return None  # the general population reports it too
     try:
-        table = read_life_table(c.path.parent / gp.life_table)
+        table = read_life_table(path, max_bytes=c.doc.limits.max_file_bytes)
     except ScenarioError:
         return None  # reported where the general population is compiled
     return Background(table, age, gp.female, smr, years_per_unit)

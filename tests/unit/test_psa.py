@@ -177,3 +177,15 @@ def test_variant_without_distributions_is_a_clear_error():
 
     with pytest.raises(ScenarioError, match="no parameter has a distribution"):
         run_psa(load_variant("heemod_intro"), 10, seed=1)
+
+
+def test_a_summary_without_thresholds_has_means_and_intervals_only():
+    # a scenario without settings.wtp and no --wtp: no CEAC, no EVPI, but the means and intervals
+    # (psa used to fail reshaping the empty array of expected NMB)
+    result = run_psa(load_scenario(bundled("sick_sicker")), 300, seed=1)
+    summary = summarise_psa(result, [])
+    assert summary.expected_nmb.shape == (0, 4) and summary.ceac.shape == (0, 4) and summary.evpi.shape == (0,)
+    assert_allclose(summary.cost.mean, result.costs.mean(axis=0))
+    measures = set(summary.tables()["summary"]["measure"])
+    spreads = {f"{m}_{s}" for m in ("cost", "effect", "inc_cost", "inc_effect") for s in ("mean", "low", "high")}
+    assert spreads <= measures and not measures & {"prob_cost_effective", "expected_nmb", "evpi"}

@@ -2,6 +2,7 @@
 curve parameters (flexsurv's normboot); DSA ranges; fitted curves; variants for the choice of family."""
 
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -203,8 +204,15 @@ variants:
 """
 
 
+def fitted(write_scenario, family: str = "weibull"):
+    """The FITTED scenario with the patient data next to it (a scenario reads files in its folder only)."""
+    path = write_scenario(FITTED.format(file=OVARIAN.name, family=family))
+    shutil.copy(OVARIAN, path.parent)
+    return path
+
+
 def test_fit_at_load_time_is_the_survival_fit_estimate(write_scenario):
-    sc = load_scenario(write_scenario(FITTED.format(file=OVARIAN, family="weibull")))
+    sc = load_scenario(fitted(write_scenario))
     data = read_patients(OVARIAN, group="rx")
     mask = data.group == "2"
     fits = fit_survival(type(data)(data.time[mask], data.event[mask], data.group[mask]), ["weibull"])
@@ -221,7 +229,7 @@ def test_fit_at_load_time_is_the_survival_fit_estimate(write_scenario):
 
 
 def test_a_variant_chooses_another_family(write_scenario):
-    path = write_scenario(FITTED.format(file=OVARIAN, family="weibull"))
+    path = fitted(write_scenario)
     base = load_scenario(path)
     lnorm = load_scenario(path, variant="lognormal")
     assert set(lnorm.parameters) >= {"os_meanlog", "os_sdlog"} and "os_shape" not in lnorm.parameters

@@ -5,7 +5,6 @@ Every problem is one line naming the file, the CSV line and the column: ``FILE:L
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 from atmpcli.analysis.survival.fit import SurvivalData
 from atmpcli.analysis.survival.guyot import CurveProblem
 from atmpcli.errors import Problem, ScenarioError
+from atmpcli.limits import DATA_FILE_BYTES, InputProblem, quotable_header, read_csv_rows
 from atmpcli.model.lifetable import LifeTable, rate_from_qx
 
 
@@ -48,21 +48,29 @@ class Table:
     def require(self, *names: str) -> None:
         missing = [n for n in names if n not in self.header]
         if missing:
-            raise self.problem(1, missing[0], f"no such column (columns: {', '.join(self.header)})")
+            # list the columns only when the first row reads as column names: never echo another kind of file
+            known = (
+                f"columns: {', '.join(self.header)}"
+                if quotable_header(self.header)
+                else "the first row is not column names"
+            )
+            raise self.problem(1, missing[0], f"no such column ({known})")
 
     def problem(self, line: int | None, name: str, message: str) -> ScenarioError:
         return ScenarioError([Problem(message, field=name, file=self.path, line=line)])
 
 
-def read_table(path: Path) -> Table:
+def read_table(path: Path, max_bytes: int = DATA_FILE_BYTES) -> Table:
+    """A CSV file read within ``max_bytes`` as checked text (scenario/limits.py)."""
     name = str(path)
     try:
-        with Path(path).open(newline="", encoding="utf-8-sig") as fh:
-            raw = list(csv.reader(fh))
+        raw = read_csv_rows(Path(path), max_bytes, "data file")
     except FileNotFoundError:
         raise ScenarioError([Problem("file not found", file=name)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(f"cannot read: {exc}", file=name)]) from None
+    except InputProblem as exc:
+        raise ScenarioError([Problem(exc.message, file=name, line=exc.line, column=exc.column)]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(f"cannot read: {exc.strerror}", file=name)]) from None
     if not raw:
         raise ScenarioError([Problem("empty file; expected a header row", file=name)])
     header = [h.strip() for h in raw[0]]
@@ -76,9 +84,11 @@ def read_table(path: Path) -> Table:
     return Table(name, header, rows, lines)
 
 
-def read_patients(path: Path, time: str = "time", event: str = "event", group: str | None = None) -> SurvivalData:
+def read_patients(
+    path: Path, time: str = "time", event: str = "event", group: str | None = None, *, max_bytes: int = DATA_FILE_BYTES
+) -> SurvivalData:
     """Patient-level data: positive times, events 0/1, an optional group column; each group needs an event."""
-    table = read_table(path)
+    table = read_table(path, max_bytes)
     table.require(time, event, *([group] if group else []))
     t = table.numbers(time)
     d = table.numbers(event)
@@ -100,16 +110,20 @@ def read_patients(path: Path, time: str = "time", event: str = "event", group: s
     return SurvivalData(t, d.astype(int), labels.astype(str), source=str(path))
 
 
-def read_curve(path: Path, time: str = "time", survival: str = "survival") -> tuple[np.ndarray, np.ndarray, Table]:
+def read_curve(
+    path: Path, time: str = "time", survival: str = "survival", *, max_bytes: int = DATA_FILE_BYTES
+) -> tuple[np.ndarray, np.ndarray, Table]:
     """Digitised Kaplan-Meier coordinates; survival as proportions in [0, 1]."""
-    table = read_table(path)
+    table = read_table(path, max_bytes)
     table.require(time, survival)
     return table.numbers(time), table.numbers(survival), table
 
 
-def read_at_risk(path: Path, time: str = "time", at_risk: str = "at_risk") -> tuple[np.ndarray, np.ndarray, Table]:
+def read_at_risk(
+    path: Path, time: str = "time", at_risk: str = "at_risk", *, max_bytes: int = DATA_FILE_BYTES
+) -> tuple[np.ndarray, np.ndarray, Table]:
     """The published numbers at risk below a KM figure."""
-    table = read_table(path)
+    table = read_table(path, max_bytes)
     table.require(time, at_risk)
     return table.numbers(time), table.numbers(at_risk, whole=True), table
 
@@ -124,9 +138,9 @@ def curve_problem(exc: CurveProblem, curve: Table, at_risk: Table, names: dict[s
 LIFE_TABLE_LAYOUTS = "age with qx_male and qx_female, rate_male and rate_female, qx, or rate"
 
 
-def read_life_table(path: Path) -> LifeTable:
+def read_life_table(path: Path, *, max_bytes: int = DATA_FILE_BYTES) -> LifeTable:
     """A life table by age: annual probabilities of death (qx) or rates, by sex or for both sexes."""
-    table = read_table(path)
+    table = read_table(path, max_bytes)
     if "age" not in table.header:
         raise table.problem(1, "age", f"no such column; expected {LIFE_TABLE_LAYOUTS}")
     ages = table.numbers("age")

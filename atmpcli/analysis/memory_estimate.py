@@ -1,0 +1,125 @@
+"""How much memory an analysis will need, estimated from the model's shape before any work starts.
+
+Requests beyond the budget (``--memory``, default 1 GiB) are refused up front with one line, e.g.
+``--samples 100,000,000 needs about 9.6 GiB of memory; --memory is 1 GiB``, never a MemoryError
+minutes later; the same estimate sizes the PSA's chunks (:func:`psa_chunk`). The estimate follows the
+arrays the engine allocates today (model/transitions.py, model/markov.py, model/evaluate.py): when the
+engine changes, :func:`model_bytes` is the one function to re-point. Figures are for the arrays only;
+the Python process itself needs about 100 MiB more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from atmpcli.analysis.sampling import BLOCK  # PSA chunks are whole blocks of the sampler
+from atmpcli.errors import ModelError, Origin
+from atmpcli.limits import GIB, format_size
+from atmpcli.model.decision_model import DecisionModel
+from atmpcli.model.expressions import TIME_VARIABLES
+from atmpcli.model.parameter_graph import ParameterGraph
+
+DEFAULT_MEMORY = 1 * GIB
+FLOAT = 8  # bytes of a float64
+ROW_BYTES = 600  # one row of a long-form result table as Python dicts of floats
+CELL_BYTES = 90  # one cell of a per-sample table built as Python dicts
+MAX_CHUNK_BLOCKS = 8  # larger chunks save no time: the per-chunk overhead is already small at 16,384
+
+
+@dataclass(frozen=True)
+class Request:
+    """What an analysis asks for, beyond the model itself."""
+
+    samples: int = 1  # parameter sets evaluated in all
+    batch: int = 1  # parameter sets evaluated at once (a PSA chunk, a DSA's 2P + 1 settings)
+    thresholds: int = 0  # willingness-to-pay values in the output
+    drawn: int = 0  # parameter draws kept per sample (EVPPI, --per-sample)
+    evppi_groups: tuple[int, ...] = ()  # parameters per EVPPI group
+    per_sample_file: bool = False
+
+
+def expanded_states(model: DecisionModel) -> int:
+    return sum(st.tunnel for st in model.states)
+
+
+def model_bytes(model: DecisionModel, batch: int) -> float:
+    """Peak bytes of evaluating one strategy for ``batch`` parameter sets at once.
+
+    The engine holds the transition matrices (batch x T x m x m, T = cycles when a transition varies
+    with time, else 1; m = states with tunnels expanded), a weighted copy of them when there are
+    transition rewards, the cohort trace (batch x (cycles + 1) x m), each state value (a cost component,
+    the utility) on the same grid, the trace folded back onto the user's states when there are tunnels,
+    and a few batch x (cycles + 1) reward sums per cost component.
+    """
+    m, n = expanded_states(model), model.n_cycles
+    if m == 0:
+        return FLOAT * batch * 64  # a decision tree: a few arrays of one value per leaf and sample
+    t = n if _time_varying_transitions(model) else 1
+    transitions = batch * t * m * m * (2 if model.transition_rewards else 1)
+    folded = len(model.states) if m > len(model.states) else 0
+    values = m * (2 + len(model.cost_components))  # the trace, the utility and each cost component
+    grid = batch * (n + 1) * (values + folded + 2 * len(model.cost_components) + 6)
+    return FLOAT * (transitions + grid)
+
+
+def analysis_bytes(model: DecisionModel | None, request: Request, strategies: int) -> float:
+    """The model's peak for one batch plus the per-sample results and output tables."""
+    engine = model_bytes(model, request.batch) if model is not None else 0.0
+    s, k = request.samples, strategies
+    results = FLOAT * s * k * 6  # costs and effects, incremental copies, NMB at one threshold
+    draws = FLOAT * s * request.drawn * 2  # chunks and their concatenation
+    evppi = sum(FLOAT * s * (1 + 4 * p + p * (p - 1) // 2) * 3 for p in request.evppi_groups)
+    rows = ROW_BYTES * request.thresholds * (2 * k + 3 + len(request.evppi_groups))
+    per_sample = CELL_BYTES * s * (1 + 2 * k + request.drawn) if request.per_sample_file else 0
+    return engine + results + draws + evppi + rows + per_sample
+
+
+def psa_chunk(model: DecisionModel, budget: int) -> int:
+    """Samples per PSA chunk: as many as take at most half of ``budget`` to evaluate (the other half is
+    for the per-sample results), in whole sampler blocks up to MAX_CHUNK_BLOCKS of them; for a model
+    too large for one block at once, the largest power-of-two fraction of a block that fits.
+
+    Chunks that tile the sampler's blocks keep the draws, and so the results, identical to the bit
+    however the run is chunked (analysis/sampling.py draws by block).
+    """
+    half = budget / 2
+    blocks = int(half // model_bytes(model, BLOCK))
+    if blocks >= 1:
+        return BLOCK * min(MAX_CHUNK_BLOCKS, blocks)
+    fits = max(1, int(half // model_bytes(model, 1)))
+    return 1 << (min(fits, BLOCK).bit_length() - 1)
+
+
+def check_memory(
+    model: DecisionModel | None, request: Request, budget: int, what: str, *, strategies: int | None = None
+) -> None:
+    """Refuse ``what`` (e.g. ``--samples 100,000,000``) when its estimate exceeds ``budget`` bytes.
+
+    Raises :class:`~atmpcli.errors.ModelError` (the caller locates it: ``model.located``).
+    """
+    k = strategies if strategies is not None else len(model.strategies) if model is not None else 1
+    need = analysis_bytes(model, request, k)
+    if need > budget:
+        raise ModelError(f"{what} needs about {format_size(need)} of memory; --memory is {format_size(budget)}")
+
+
+def check_model(model: DecisionModel, budget: int) -> None:
+    """Refuse a model whose evaluation for one parameter set does not fit ``budget``, at the input that sizes it."""
+    need = model_bytes(model, 1)
+    if need <= budget:
+        return
+    tunnels = [st for st in model.states if st.tunnel > 1]
+    origin: Origin = ("settings", "cycles")  # or its nearest ancestor, settings, when a horizon is given
+    if tunnels:
+        origin = ("states", max(tunnels, key=lambda st: st.tunnel).name, "tunnel_cycles")
+    shape = f"{expanded_states(model):,} states with tunnels expanded, {model.n_cycles:,} cycles"
+    message = f"the model ({shape}) needs about {format_size(need)} of memory; --memory is {format_size(budget)}"
+    raise ModelError(message, origin)
+
+
+def _time_varying_transitions(model: DecisionModel) -> bool:
+    """True when some transition depends, directly or through parameters, on cycle, time or age."""
+    timed = set(TIME_VARIABLES)
+    for overrides in [{}, *(s.overrides for s in model.strategies)]:
+        timed |= ParameterGraph.of({**model.parameters, **overrides}).depending_on(TIME_VARIABLES)
+    return any(e.formula.names & timed for row in model.transitions for e in row.probabilities.values())

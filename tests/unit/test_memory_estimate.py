@@ -1,0 +1,102 @@
+"""The memory estimate follows the engine's arrays: states (tunnels expanded), cycles, time dependence, batch."""
+
+import numpy as np
+import pytest
+
+from atmpcli.analysis.memory_estimate import Request, analysis_bytes, check_model, model_bytes, psa_chunk
+from atmpcli.analysis.psa import run_psa, whole_blocks
+from atmpcli.errors import ModelError, ScenarioError
+from atmpcli.limits import GIB, MIB
+from atmpcli.scenario.compile import load_scenario
+from tests.conftest import bundled
+
+MODEL = """\
+title: Sizes
+currency: EUR
+settings: {cycles: 10, start_age: 40}
+parameters:
+  p_die: 0.1
+states:
+  well: {costs: {care: 10}, utility: 0.9}
+  sick: {utility: 0.5}
+  dead: {alive: false}
+transitions:
+  well: {well: rest, sick: 0.1, dead: p_die}
+  sick: {sick: rest, dead: 0.2}
+  dead: {dead: 1}
+strategies:
+  a: {label: A}
+"""
+
+
+def scenario(write_scenario, text: str = MODEL):
+    return load_scenario(write_scenario(text))
+
+
+def test_a_time_homogeneous_model(write_scenario):
+    # transitions 1,000 x 1 x 3 x 3; on the 11 time points: the trace, the utility and the one cost
+    # component per state (3 x 3), two reward sums per component and 6 more
+    assert model_bytes(scenario(write_scenario), 1000) == 8 * (1000 * 9 + 1000 * 11 * (9 + 2 + 6))
+
+
+def test_time_dependence_through_a_parameter_multiplies_the_transitions_by_the_cycles(write_scenario):
+    text = MODEL.replace("  p_die: 0.1", "  p_die: 'ifelse(age > 45, 0.2, 0.1)'")
+    assert model_bytes(scenario(write_scenario, text), 1000) == 8 * (1000 * 10 * 9 + 1000 * 11 * 17)
+
+
+def test_tunnels_and_transition_rewards(write_scenario):
+    # sick as a 5-cycle tunnel: 7 expanded states, folded back onto 3; a transition reward doubles the
+    # transition array (its weighted copy)
+    text = MODEL.replace("  sick: {utility: 0.5}", "  sick: {utility: 0.5, tunnel_cycles: 5}")
+    text += "transition_rewards:\n  - {to: dead, costs: {care: 100}}\n"
+    assert model_bytes(scenario(write_scenario, text), 1000) == 8 * (1000 * 49 * 2 + 1000 * 11 * (7 * 3 + 3 + 2 + 6))
+
+
+def test_results_thresholds_and_draws_add_up(write_scenario):
+    sc = scenario(write_scenario)
+    plain = analysis_bytes(sc, Request(samples=5000, batch=1000), 1)
+    assert plain == model_bytes(sc, 1000) + 8 * 5000 * 1 * 6
+    more = analysis_bytes(sc, Request(samples=5000, batch=1000, thresholds=10, drawn=3, evppi_groups=(2,)), 1)
+    # rows: 600 bytes x 10 thresholds x (2 + 3 + 1); draws 8 x 5,000 x 3 x 2; EVPPI basis 1 + 8 + 1 columns x 3
+    assert more - plain == 600 * 10 * 6 + 8 * 5000 * 3 * 2 + 8 * 5000 * 10 * 3
+
+
+def test_a_model_beyond_the_budget_is_refused_where_it_is_sized(write_scenario):
+    text = MODEL.replace("  sick: {utility: 0.5}", "  sick: {utility: 0.5, tunnel_cycles: 10000}")
+    text = text.replace("cycles: 10,", "cycles: 100000,")
+    sc = scenario(write_scenario, text)
+    with pytest.raises(ModelError) as err:
+        check_model(sc, GIB)
+    # 8 x (10,002^2 + 100,001 x (10,002 x 3 + 3 + 2 + 6)) bytes = 23.1 GiB
+    assert 8 * (10_002**2 + 100_001 * (10_002 * 3 + 11)) / GIB == pytest.approx(23.11, abs=0.005)
+    assert str(sc.located(err.value)).endswith(
+        ":8:39: states.sick.tunnel_cycles: the model (10,002 states with tunnels expanded, 100,000 cycles) "
+        "needs about 23.1 GiB of memory; --memory is 1 GiB"
+    )
+    check_model(sc, 24 * GIB)  # fits a larger budget
+
+
+def test_psa_chunks_are_whole_blocks_or_fractions_of_one_that_fit_half_the_budget():
+    sick_sicker = load_scenario(bundled("sick_sicker"))
+    per_block = model_bytes(sick_sicker, 8192)  # about 124 MiB: 4 blocks fit in 512 MiB
+    assert int(GIB / 2 // per_block) == 4 and psa_chunk(sick_sicker, GIB) == 4 * 8192
+    assert psa_chunk(sick_sicker, 64 * GIB) == 8 * 8192  # at most 8 blocks
+    # 78 sub-states, time-varying transitions and transition rewards: about 7.3 MiB per sample
+    residence = load_scenario(bundled("sick_sicker_state_residence"))
+    assert 64 <= GIB / 2 / model_bytes(residence, 1) < 128 and psa_chunk(residence, GIB) == 64
+    assert [whole_blocks(n) for n in (1, 3, 100, 8191, 8192, 20000)] == [1, 2, 64, 4096, 8192, 16384]
+
+
+def test_a_psa_in_smaller_chunks_gives_identical_results():
+    sc = load_scenario(bundled("sick_sicker"))
+    a, b = run_psa(sc, 700, seed=3), run_psa(sc, 700, seed=3, chunk=64)
+    assert np.array_equal(a.costs, b.costs) and np.array_equal(a.effects, b.effects)
+
+
+def test_the_api_sizes_a_psa_too():
+    import atmpcli
+
+    with pytest.raises(ScenarioError, match=r"this PSA \(100,000,000 samples, 3 thresholds\) needs about .* GiB"):
+        atmpcli.load("sick_sicker").psa(samples=100_000_000)
+    with pytest.raises(ScenarioError, match="--memory is 1 MiB"):
+        atmpcli.load("sick_sicker", memory=MIB).psa(samples=20_000)  # the results alone: 3.7 MiB
