@@ -1,73 +1,143 @@
-"""Markdown and HTML: tables of a result's main frame (``--output x.md|x.html``) and the small Markdown
-subset the report uses, turned into one self-contained HTML page."""
+"""Markdown and HTML: tables of a result's main frame (``--output x.md|x.html``), and Markdown turned into
+one self-contained HTML page.
+
+The Markdown is rendered by markdown-it-py (CommonMark with GFM tables; raw HTML in the text is escaped,
+not passed through) into a Jinja2 page whose CSS is inline. Images are embedded as ``data:`` URIs, so the
+HTML file can be mailed on its own; an image standing alone in a paragraph becomes a ``<figure>`` with its
+alt text as the caption.
+"""
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
+import base64
+import re
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from atmpcli.analysis.result import Result
 from atmpcli.report.csv_json import cell
 
+# A cell that reads as a number (or "—" for none): right-aligned in tables, as are numbers in print.
+_NUMBER = re.compile(r"^[−+-]?[\d,]*\.?\d+(e[−+-]?\d+)?\s*(%|M)?$|^—$|^$", re.IGNORECASE)
+# Markdown's inline markup characters; "_" only where it could start or end emphasis (not inside names).
+_MARKUP = re.compile(r"([\\`*\[\]<>|#~!])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+MIME = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
 
 def result_markdown(result: Result) -> str:
     """The main table under a heading (the result's sheet name), every number unrounded."""
     frame = result.frame
-    rows = [[cell(v) for v in r.values()] for r in result.rows]
+    rows = [[escape(str(cell(v))) for v in r.values()] for r in result.rows]
     return f"# {result.sheet}\n\n" + md_table([str(c) for c in frame.columns], rows)
 
 
-def md_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    head = "| " + " | ".join(columns) + " |\n|" + "|".join("---" for _ in columns) + "|\n"
-    return head + "".join("| " + " | ".join(str(c).replace("|", "/") for c in r) + " |\n" for r in rows)
+def escape(text: str) -> str:
+    """Data (names, sources, formulas) as literal Markdown text: markup characters backslash-escaped."""
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), text).replace("\n", " ")
 
 
-def markdown_to_html(text: str, title: str) -> str:
-    """The small Markdown subset the report uses: headings, tables, lists, images, quotes and paragraphs."""
-    body: list[str] = []
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            body.append(f"<h{level}>{html.escape(line[level:].strip())}</h{level}>")
-        elif line.startswith("|"):
-            rows = []
-            while i < len(lines) and lines[i].startswith("|"):
-                rows.append([c.strip() for c in lines[i].strip("|").split("|")])
-                i += 1
-            i -= 1
-            head, data = rows[0], [r for r in rows[2:]]
-            body.append(
-                "<table><thead><tr>"
-                + "".join(f"<th>{html.escape(c)}</th>" for c in head)
-                + "</tr></thead><tbody>"
-                + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in data)
-                + "</tbody></table>"
-            )
-        elif line.startswith("- "):
-            items = []
-            while i < len(lines) and lines[i].startswith("- "):
-                items.append(f"<li>{html.escape(lines[i][2:])}</li>")
-                i += 1
-            i -= 1
-            body.append("<ul>" + "".join(items) + "</ul>")
-        elif line.startswith("!["):
-            alt, src = line[2:].split("](", 1)
-            body.append(f'<img alt="{html.escape(alt)}" src="{html.escape(src.rstrip(")"))}" style="max-width:100%">')
-        elif line.startswith("> "):
-            body.append(f"<blockquote>{html.escape(line[2:]).replace('**', '')}</blockquote>")
-        elif line.strip():
-            body.append(f"<p>{html.escape(line).replace('_', '')}</p>")
-        i += 1
-    style = (
-        "body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}"
-        "td:first-child,th:first-child{text-align:left}blockquote{background:#fff3cd;padding:.5em}"
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
-    )
+def code(text: str) -> str:
+    """Inline code (a formula, a file name): in backticks, long enough not to clash with the text's own."""
+    ticks = "`" * (max((len(t) for t in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def md_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], align: str | None = None) -> str:
+    """A GFM table. ``align`` has one letter per column (``l`` or ``r``); by default a column whose cells all
+    read as numbers is right-aligned and the others left-aligned. Cells are Markdown (escape data first)."""
+    cells = [[str(c).replace("|", "\\|").replace("\n", " ") for c in r] for r in rows]
+    if align is None:
+        align = "".join(
+            "r" if cells and all(_NUMBER.match(r[j].strip()) for r in cells) else "l" for j in range(len(columns))
+        )
+    rule = "|" + "|".join(":---" if a == "l" else "---:" for a in align) + "|\n"
+    head = "| " + " | ".join(columns) + " |\n" + rule
+    return head + "".join("| " + " | ".join(r) + " |\n" for r in cells)
+
+
+def markdown_to_html(text: str, title: str, images: Path | None = None) -> str:
+    """One self-contained HTML page of ``text``; image paths are read relative to ``images`` and embedded."""
+    from markupsafe import Markup
+
+    md = _markdown(images)
+    body = md.render(text)
+    return _template().render(title=title, body=Markup(body), css=Markup(_css()))
+
+
+def _markdown(images: Path | None) -> Any:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    default_image = md.renderer.rules["image"]
+
+    def image(renderer: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        src = str(token.attrGet("src") or "")
+        if images is not None and not src.startswith("data:"):
+            token.attrSet("src", data_uri(images / src))
+        token.attrSet("loading", "eager")
+        out = default_image(tokens, idx, options, env)
+        return out + (f"<figcaption>{_escape_html(token.content)}</figcaption>" if env.get("figure") else "")
+
+    def paragraph(tag: str) -> Callable[..., str]:
+        def render(renderer: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
+            if tokens[idx].hidden:  # a tight list's items have no <p>
+                return ""
+            inline = tokens[idx + 1] if tag == "open" else tokens[idx - 1]
+            alone = inline.children is not None and [t.type for t in inline.children] == ["image"]
+            env["figure"] = alone and tag == "open"
+            if alone:
+                return "<figure>" if tag == "open" else "</figure>\n"
+            return "<p>" if tag == "open" else "</p>\n"
+
+        return render
+
+    def heading_open(renderer: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        token.attrSet("id", slug(tokens[idx + 1].content, env.setdefault("ids", set())))
+        return renderer.renderToken(tokens, idx, options, env)
+
+    md.add_render_rule("image", image)
+    md.add_render_rule("paragraph_open", paragraph("open"))
+    md.add_render_rule("paragraph_close", paragraph("close"))
+    md.add_render_rule("heading_open", heading_open)
+    return md
+
+
+def slug(text: str, taken: set[str]) -> str:
+    """A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces to hyphens; unique."""
+    base = re.sub(r"[^\w\- ]", "", text.lower()).strip().replace(" ", "-") or "section"
+    name, k = base, 1
+    while name in taken:
+        name, k = f"{base}-{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def data_uri(path: Path) -> str:
+    mime = MIME.get(path.suffix.lower(), "application/octet-stream")
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _escape_html(text: str) -> str:
+    from markupsafe import escape as esc
+
+    return str(esc(text))
+
+
+@cache
+def _template() -> Any:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("atmpcli.report", "templates"), autoescape=select_autoescape())
+    return env.get_template("page.html.j2")
+
+
+@cache
+def _css() -> str:
+    from importlib.resources import files
+
+    return (files("atmpcli.report") / "templates" / "page.css").read_text(encoding="utf-8")

@@ -101,7 +101,7 @@ def test_show_and_report_take_the_reference_case(tmp_path):
     report = tmp_path / "r.md"
     ok("report", "sick_sicker", "--reference-case", "uk_nice_2026", "-o", str(report), "--no-figures")
     text = report.read_text()
-    assert "Reference case: uk_nice_2026" in text and "Costs discounted at 0.035 and effects at 0.035" in text
+    assert "Reference case: `uk_nice_2026`" in text and "Costs are discounted at 3.5% and effects at 3.5%" in text
     assert "Perspective: NHS and personal social services." in text
 
 

@@ -103,4 +103,4 @@ def test_markdown_and_html_tables(tmp_path):
     assert runner.invoke(app, ["icers", "-", "-o", str(page)], input=HERC).exit_code == 0
     assert md.read_text().startswith("# Results\n\n| strategy | label |")
     assert "| combination | Zidovudine + lamivudine | false | 50601.65133120373 |" in md.read_text()
-    assert "<td>UC</td>" in page.read_text() and page.read_text().startswith("<!doctype html>")
+    assert '<td style="text-align:left">UC</td>' in page.read_text() and page.read_text().startswith("<!DOCTYPE html>")

@@ -76,5 +76,7 @@ def test_readme_path_from_init_to_workbook_report_and_figures(tmp_path, monkeypa
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.stderr)
     files = ("my_model.yaml", "my_model.png", "my_model.xlsx", "my_model_live.xlsx", "my_model.html")
-    for name in (*files, "my_model_files/ce_plane.png"):
+    for name in files:
         assert (tmp_path / name).stat().st_size > 500, name
+    assert not (tmp_path / "my_model_files").exists()  # the HTML report holds its figures
+    assert (tmp_path / "my_model.html").read_text().count("<figure>") >= 2
