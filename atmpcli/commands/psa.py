@@ -246,8 +246,7 @@ def _sample(
     from atmpcli.analysis.memory_estimate import psa_chunk
     from atmpcli.analysis.psa import run_on_draws, run_psa
 
-    processes = getattr(workers, "workers", 1)  # worker processes each hold a chunk: they share --memory
-    chunk = psa_chunk(sc, memory() // processes)  # as many samples at once as fit half of --memory
+    chunk = psa_chunk(sc, memory())  # as many samples at once as fit half of --memory, whatever the workers
     if draws is not None:
         from atmpcli.scenario.external import read_draws
 
@@ -266,7 +265,8 @@ def _check_memory(
     sc: Any, samples: int, wtps: list[float], groups: list[list[str]], keep: bool, file: bool, processes: int = 1
 ) -> None:
     """Refuse, before sampling, a PSA whose estimate exceeds --memory (samples, thresholds, EVPPI, --per-sample);
-    with worker processes each evaluates its own chunk, so the chunks share the budget."""
+    each worker process holds a chunk of its own (the chunk does not depend on the workers: the results
+    would not be identical otherwise), so the estimate counts one chunk per process."""
     from atmpcli.analysis.memory_estimate import psa_chunk
 
     drawn = len(sc.uncertain) + sum(len(g.parameters) for g in sc.dirichlet) if keep else 0
@@ -274,7 +274,7 @@ def _check_memory(
         sc,
         f"this PSA ({samples:,} samples, {len(wtps):,} thresholds)",
         samples=samples,
-        batch=min(samples, psa_chunk(sc, memory() // processes) * processes),
+        batch=min(samples, psa_chunk(sc, memory())) * processes,
         thresholds=len(wtps),
         drawn=drawn,
         evppi_groups=tuple(len(g) for g in groups),
