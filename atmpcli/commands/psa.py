@@ -145,6 +145,14 @@ def psa(
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
     scheduler: SchedulerOpt = None,
+    severity: Annotated[
+        bool,
+        typer.Option(
+            "--severity",
+            help="Add the severity-weighted thresholds (NICE's weight x each threshold: the CEAC and EVPI "
+            "with QALYs weighted; settings.severity).",
+        ),
+    ] = False,
     *,
     out: OutputOptions,
 ) -> None:
@@ -168,6 +176,8 @@ def psa(
                 raise typer.BadParameter("give a SCENARIO (or --results FILE.csv)")
             sc = load(scenario, variant, sets, reference_case)
             wtps = thresholds(sc.settings.wtp, wtp, wtp_grid)
+            if severity:
+                wtps = _severity_weighted(sc, wtps)
             with _Bar("sampling") as bar:
                 result = _sample(sc, samples, seed, draws, scheduler, bool(groups) or out.per_sample is not None, bar)
             population = population if population is not None else sc.settings.population
@@ -178,6 +188,16 @@ def psa(
         if out.per_sample is not None:
             _write_per_sample(out.per_sample, summary.psa)
     emit(summary, out, table=psa_tables, figure=psa_figure)
+
+
+def _severity_weighted(sc: Any, wtps: list[float]) -> list[float]:
+    """The thresholds and, beside them, NICE's severity weight times each (the base case's weight)."""
+    from atmpcli.analysis.weighted_decisions import severity_weight
+
+    weight = severity_weight(sc)
+    weighted = [weight * w for w in wtps]
+    note(f"NICE severity weight x {weight:g}: also at {', '.join(f'{w:,.0f}' for w in weighted)}")
+    return sorted(set(wtps) | set(weighted))
 
 
 def _check_evppi_method(method: str, groups: list[list[str]]) -> None:
