@@ -94,7 +94,10 @@ def threshold(
     low: float | None = None,
     high: float | None = None,
     grid: int = 401,
+    weight: float = 1.0,
 ) -> ThresholdResult:
+    """``weight`` multiplies every strategy's effect (NICE's severity weight: ``threshold --severity``),
+    i.e. each threshold w is applied as weight x w; the rows keep w."""
     values = inputs(sc)
     _check(sc, parameter, strategy, values)
     base = values[parameter]
@@ -111,10 +114,14 @@ def threshold(
     points: list[ThresholdPoint] = []
     pending: list[tuple[int, float, float, float]] = []  # (index in points, w, left, right)
     for w in wtp:
-        point, bracket = _on_grid(strategy, w, gap(out.costs, out.effects, np.full(grid, w)), grid_v)
+        weighted = w * weight
+        point, bracket = _on_grid(strategy, weighted, gap(out.costs, out.effects, np.full(grid, weighted)), grid_v)
+        if weight != 1.0:
+            point.wtp = w
+            point.note = "; ".join(n for n in (f"effects weighted x {weight:g}", point.note) if n)
         points.append(point)
         if bracket is not None:
-            pending.append((len(points) - 1, w, *bracket))
+            pending.append((len(points) - 1, weighted, *bracket))
     if pending:
         _bisect(sc, parameter, pending, points, gap, tol=1e-10 * max(abs(hi - lo), 1e-300))
     return ThresholdResult(

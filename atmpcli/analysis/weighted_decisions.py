@@ -140,6 +140,21 @@ def weighted_decisions(
     )
 
 
+def severity_weight(model: DecisionModel) -> float:
+    """NICE's severity weight of the scenario's base case (the comparator's QALYs; settings.severity), for
+    ``threshold --severity`` and ``psa --severity``: weighting every strategy's QALYs by it is the same
+    decision as the unweighted one at weight x the threshold."""
+    from atmpcli.model.evaluate import evaluate_strategy
+
+    if not model.has_utilities or model.settings.effect != "qalys":
+        raise AtmpError("--severity weighs QALYs: the scenario's effect must be qalys")
+    if model.settings.severity is None:
+        raise AtmpError("--severity needs settings.severity in the scenario (the patients' share of women, norms)")
+    row = _severity(model, evaluate_strategy(model, model.comparator), [])
+    assert row is not None
+    return float(row["severity_weight"])
+
+
 def _rules(model: DecisionModel, requested: Sequence[str]) -> tuple[str, ...]:
     unknown = set(requested) - set(ALL_RULES)
     if unknown:

@@ -153,6 +153,14 @@ def psa(
     reference_case: ReferenceCaseOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = "1",
+    severity: Annotated[
+        bool,
+        typer.Option(
+            "--severity",
+            help="Add the severity-weighted thresholds (NICE's weight x each threshold: the CEAC and EVPI "
+            "with QALYs weighted; settings.severity).",
+        ),
+    ] = False,
     *,
     out: OutputOptions,
 ) -> None:
@@ -191,6 +199,8 @@ def psa(
             with worker_pool(processes) as pool:
                 sc = load(scenario, variant, sets, reference_case)
                 wtps = thresholds(sc.settings.wtp, wtp, wtp_grid)
+                if severity:
+                    wtps = _severity_weighted(sc, wtps)
                 if groups and not wtps:
                     raise typer.BadParameter(
                         "EVPPI needs thresholds: give --wtp or --wtp-grid (the scenario has no settings.wtp)",
@@ -210,6 +220,16 @@ def psa(
             _write_per_sample(out.per_sample, summary.psa)
     decision = sc.settings.wtp if results is None else None  # the plane's WTP lines: the scenario's thresholds
     emit(summary, out, table=psa_tables, figure=functools.partial(psa_figure, wtp=decision))
+
+
+def _severity_weighted(sc: Any, wtps: list[float]) -> list[float]:
+    """The thresholds and, beside them, NICE's severity weight times each (the base case's weight)."""
+    from atmpcli.analysis.weighted_decisions import severity_weight
+
+    weight = severity_weight(sc)
+    weighted = [weight * w for w in wtps]
+    note(f"NICE severity weight x {weight:g}: also at {', '.join(f'{w:,.0f}' for w in weighted)}")
+    return sorted(set(wtps) | set(weighted))
 
 
 def _check_evppi_method(method: str, groups: list[list[str]]) -> None:

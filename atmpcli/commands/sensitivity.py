@@ -15,6 +15,7 @@ from atmpcli.commands.common import (
     WtpGridOpt,
     app,
     load,
+    note,
     positive,
     reporting_errors,
     thresholds,
@@ -166,6 +167,14 @@ def threshold(
             help="Upper end (default: the parameter's high, a bounded distribution's maximum, else 10 x its value).",
         ),
     ] = None,
+    severity: Annotated[
+        bool,
+        typer.Option(
+            "--severity",
+            help="At the severity-weighted threshold: QALYs weighted by NICE's severity modifier "
+            "(settings.severity; docs/decision-rules.md).",
+        ),
+    ] = False,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
@@ -182,5 +191,11 @@ def threshold(
         wtps = thresholds(sc.settings.wtp, wtp, wtp_grid)
         if not wtps:
             raise typer.BadParameter("give --wtp or --wtp-grid (the scenario has no settings.wtp)")
-        result = solve(sc, parameter, chosen, wtps, low, high)
+        weight = 1.0
+        if severity:
+            from atmpcli.analysis.weighted_decisions import severity_weight
+
+            weight = severity_weight(sc)
+            note(f"NICE severity weight x {weight:g}: QALYs weighted, thresholds as given")
+        result = solve(sc, parameter, chosen, wtps, low, high, weight=weight)
     emit(result, out, table=threshold_table)
