@@ -176,12 +176,13 @@ class Results:
         low: float | None = None,
         high: float | None = None,
     ) -> ThresholdResult:
-        from atmpcli.analysis.dsa import default_strategy
-        from atmpcli.analysis.threshold import threshold
+        from atmpcli.analysis.threshold import priced_strategy, threshold
 
         sc = self.scenario
         thresholds = list(wtp) if wtp is not None else list(sc.settings.wtp)
-        return threshold(sc, parameter, strategy or default_strategy(sc), thresholds, low, high)
+        if strategy is None and thresholds:  # as the CLI: the strategy whose results the parameter changes
+            strategy = priced_strategy(sc, parameter, thresholds[0])[0]
+        return threshold(sc, parameter, strategy or sc.strategies[0].name, thresholds, low, high)
 
     def decision_rules(
         self, wtp: Sequence[float] | None = None, price: str | None = None, rules: Sequence[str] = ()

@@ -135,6 +135,33 @@ def threshold(
     )
 
 
+def priced_strategy(sc: DecisionModel, parameter: str, wtp: float) -> tuple[str, str]:
+    """The strategy a threshold of ``parameter`` is about when none is named, and a line saying why.
+
+    It is the strategy whose results the parameter moves (a product's price moves the costs of the
+    strategies that use the product), other than the comparator; of several, the one with the highest
+    NMB at ``wtp`` in the base case (the one whose price decides). None moves: the first other strategy.
+    """
+    values = inputs(sc)
+    _check(sc, parameter, sc.strategies[0].name, values)
+    names = [s.name for s in sc.strategies]
+    base = values[parameter]
+    lo, hi = _range(sc, parameter, base, None, None)
+    out = evaluate_settings(sc, {parameter: np.array([lo, hi, base])})
+    moved = (out.costs[0] != out.costs[1]) | (out.effects[0] != out.effects[1])
+    users = [n for n, m in zip(names, moved, strict=True) if m and n != sc.comparator]
+    others = [n for n in names if n != sc.comparator]
+    if not users:
+        return others[0], f"{parameter} changes the results of no strategy but the comparator; --strategy picks one"
+    nmb = dict(zip(names, wtp * out.effects[2] - out.costs[2], strict=True))
+    chosen = max(users, key=lambda n: nmb[n])
+    why = f"the strategy whose results {parameter} changes"
+    if len(users) > 1:
+        rest = ", ".join(u for u in users if u != chosen)
+        why = f"of those whose results {parameter} changes, the one with the highest NMB at {wtp:,.0f} (also: {rest})"
+    return chosen, f"threshold for {chosen}: {why}; --strategy chooses another"
+
+
 def _check(sc: DecisionModel, parameter: str, strategy: str, values: dict[str, float]) -> None:
     if parameter not in sc.parameters:
         raise sc.located(ModelError(f"unknown parameter '{parameter}'", ("parameters",)))

@@ -137,7 +137,9 @@ def dsa(
 
 @app.command(
     epilog="Examples:\n\n  atmpcli threshold cart_pediatric_all --parameter c_tisagenlecleucel --wtp 100000\n\n"
-    "  atmpcli threshold egfr_test_and_treat -p c_test --strategy test_and_treat --wtp-grid 20000:80000:10000"
+    "  atmpcli threshold egfr_test_and_treat -p c_test --wtp-grid 200000:350000:50000\n\n"
+    "Without --strategy: the strategy whose results the parameter changes (of several, the one with the highest "
+    "NMB at the first threshold)."
 )
 @output_options()
 @scenario_options()
@@ -182,6 +184,7 @@ def threshold(
     out: OutputOptions,
 ) -> None:
     """The value of a parameter at which a strategy becomes cost-effective (e.g. the maximum price)."""
+    from atmpcli.analysis.threshold import priced_strategy
     from atmpcli.analysis.threshold import threshold as solve
     from atmpcli.report.uncertainty_tables import threshold_table
 
@@ -191,6 +194,9 @@ def threshold(
         wtps = thresholds(sc.settings.wtp, wtp, wtp_grid)
         if not wtps:
             raise typer.BadParameter("give --wtp or --wtp-grid (the scenario has no settings.wtp)")
+        if strategy is None:  # the strategy whose price is asked: the one whose results the parameter moves
+            chosen, why = priced_strategy(sc, parameter, wtps[0])
+            note(why)
         weight = 1.0
         if severity:
             from atmpcli.analysis.weighted_decisions import severity_weight
