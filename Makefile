@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format clean bench golden
+.PHONY: setup demo test lint format clean bench fuzz golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("atmpcli needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -43,3 +43,8 @@ golden: $(STAMP)
 	git status --short -- tests/golden
 	git --no-pager diff --stat -- tests/golden
 	git --no-pager diff -- tests/golden
+
+# thousands of new mutated scenarios (make test runs the same 200 each time); FUZZ=20000 for more
+FUZZ ?= 5000
+fuzz: $(STAMP)
+	ATMPCLI_FUZZ_EXAMPLES=$(FUZZ) $(BIN)/python -m pytest tests/cli/test_fuzz.py -q -x

@@ -233,6 +233,11 @@ class Model:
     def strategies(self) -> list[str]:
         return [s.name for s in self.scenario.strategies]
 
+    @property
+    def warnings(self) -> list[str]:
+        """Sanity warnings (an unreachable state, an unused parameter), as ``FILE:LINE:COL: FIELD: message``."""
+        return [str(w) for w in self.scenario.warnings]
+
     def __repr__(self) -> str:
         sc = self.scenario
         st = sc.settings
@@ -392,12 +397,13 @@ def load(
     allow_paths: Sequence[str | Path] = (),
     max_file_size: int | None = None,
     memory: int | None = None,
+    strict: bool = False,
 ) -> Model:
     """Load a scenario file (or a bundled/user scenario by name); raises ScenarioError on bad input.
 
     ``allow_paths`` are folders the scenario's look-up files and ``extends`` may reach besides its own
-    (``--allow-path``), ``max_file_size`` is ``--max-file-size`` and ``memory`` ``--memory``, in bytes
-    (docs/trust.md).
+    (``--allow-path``), ``max_file_size`` is ``--max-file-size`` and ``memory`` ``--memory``, in bytes;
+    ``strict`` makes sanity warnings errors (docs/trust.md).
     """
     from atmpcli.limits import DEFAULT_MAX_FILE_BYTES, InputLimits
     from atmpcli.scenario.catalog import resolve
@@ -407,7 +413,9 @@ def load(
         max_file_bytes=max_file_size or DEFAULT_MAX_FILE_BYTES,
         allow_paths=tuple(Path(p).resolve() for p in allow_paths),
     )
-    sc = load_scenario(resolve(str(path)), variant=variant, sets=sets, reference_case=reference_case, limits=limits)
+    sc = load_scenario(
+        resolve(str(path)), variant=variant, sets=sets, reference_case=reference_case, limits=limits, strict=strict
+    )
     return Model(sc, memory)
 
 

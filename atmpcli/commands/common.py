@@ -221,7 +221,7 @@ def load(
     too large for --memory is refused here, before any analysis starts.
     """
     from atmpcli.analysis.memory_estimate import check_model
-    from atmpcli.commands.loading import memory
+    from atmpcli.commands.loading import memory, warn
     from atmpcli.errors import ModelError
     from atmpcli.scenario.catalog import resolve
     from atmpcli.scenario.compile import load_scenario
@@ -232,7 +232,9 @@ def load(
         sets=parse_sets(sets),
         reference_case=reference_case,
         limits=state.get("limits"),
+        strict=state.get("strict", False),
     )
+    warn(sc)
     try:
         check_model(sc, memory())
     except ModelError as exc:

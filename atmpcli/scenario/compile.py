@@ -35,6 +35,7 @@ from atmpcli.scenario.consistency import check_effects, check_graph
 from atmpcli.scenario.lookup_tables import LookupTable, read_table
 from atmpcli.scenario.messages import pydantic_problems
 from atmpcli.scenario.overrides import apply_reference_case, apply_set, apply_variant, resolve_extends
+from atmpcli.scenario.sanity import check_sanity
 from atmpcli.scenario.yamlfile import YamlDocument, load_yaml
 
 __all__ = ["Scenario", "ScenarioSource", "load_scenario"]
@@ -48,12 +49,14 @@ def load_scenario(
     sets: dict[str, Any] | None = None,
     reference_case: str | None = None,
     limits: InputLimits | None = None,
+    strict: bool = False,
 ) -> Scenario:
     """Load, validate and compile a scenario file; raise :class:`ScenarioError` listing every problem.
 
     ``variant`` applies one of the scenario's named variants; ``sets`` replaces parameter values
     (``{"c_drug": 1200}``) or settings (``{"settings.discount.costs": 0.035}``), as ``--set`` does.
-    ``limits`` bound what is read and where from (docs/trust.md).
+    ``limits`` bound what is read and where from (docs/trust.md); sanity warnings (scenario/sanity.py)
+    are kept in ``warnings``, or raised as errors when ``strict``.
     """
     path = Path(path)
     doc = load_yaml(path, text, (limits or InputLimits()).for_scenario(path))
@@ -71,6 +74,7 @@ def load_scenario(
         raise ScenarioError(pydantic_problems(exc, doc)) from None
     scenario = compile_scenario(path, doc, spec)
     scenario.overrides = {"variant": variant, "set": dict(sets or {}), "reference_case": reference_case}
+    scenario.warnings = check_sanity(scenario, strict=strict)
     scenario.rebuild = ScenarioSource(
         str(path), doc.text, variant, tuple((sets or {}).items()), reference_case, doc.limits
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from atmpcli.errors import ModelError, ScenarioError
+from atmpcli.errors import ModelError, Problem, ScenarioError
 from atmpcli.model.decision_model import DecisionModel, ModelDescription
 from atmpcli.model.expressions import STATE_TIME, TIME_VARIABLES
 from atmpcli.scenario import schema as S
@@ -32,6 +32,7 @@ class Scenario(DecisionModel):
     doc: YamlDocument
     spec: S.ScenarioSpec
     overrides: dict[str, Any] = field(default_factory=dict)  # variant, --set values, reference case applied
+    warnings: list[Problem] = field(default_factory=list)  # sanity warnings (scenario/sanity.py)
 
     def located(self, error: ModelError) -> ScenarioError:
         """An engine error at the file, line and column of the input it names."""

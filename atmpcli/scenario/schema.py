@@ -178,6 +178,7 @@ class Settings(Strict):
     wtp: list[Annotated[float, Field(gt=0)]] = []
     population: Annotated[float, Field(gt=0)] | None = None  # people the decision affects, for population EVPI
     severity: SeveritySpec | None = None  # the patients' sex mix and norms, for the QALY shortfall
+    utility_range: Annotated[list[float], Field(min_length=2, max_length=2)] = [-1.0, 1.0]  # scenario/sanity.py
 
     @model_validator(mode="after")
     def _one_horizon(self) -> Settings:
@@ -187,6 +188,8 @@ class Settings(Strict):
             raise ValueError(
                 f"a horizon of {self.horizon:g} years is more than 100,000 cycles of {self.cycle_length:g}"
             )
+        if self.utility_range[0] >= self.utility_range[1]:
+            raise ValueError("utility_range is [lowest, highest]: the first must be below the second")
         return self
 
     @property

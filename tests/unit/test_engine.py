@@ -92,7 +92,8 @@ def test_state_values_per_year_scale_with_cycle_length(write_scenario):
     text = text.replace("x_:\n  - {to: dead, costs: {terminal: 1000}, qalys: -0.1}\n", "")
     (o,) = evaluate(load_scenario(write_scenario(text)))
     assert o.life_years[0] == pytest.approx(0.5 * (0.8 + 0.64 + 0.512))
-    per_cycle = text.replace("method: end}", "method: end, state_values_per: cycle}")
+    # 1 QALY per half-year cycle is more than full health: declared, as the sanity checks require
+    per_cycle = text.replace("method: end}", "method: end, state_values_per: cycle, utility_range: [-1, 2]}")
     (c,) = evaluate(load_scenario(write_scenario(per_cycle, "c.yaml")))
     assert c.qalys[0] == pytest.approx(0.8 + 0.64 + 0.512)
 
