@@ -43,8 +43,14 @@ def _empirical_hazard(km: Any, bins: int = 8) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fits_figure(fits: Any, path: Path, horizon: float | None = None) -> None:
-    """Three panels per group: survival with extrapolation, hazard, log cumulative hazard."""
+    """``survival fit --plot``: three panels per group (survival with extrapolation, hazard, log cumulative
+    hazard), as PNG, SVG or PDF."""
     check_suffix(Path(path))  # before any drawing
+    save_figure(draw_fits(fits, horizon), Path(path))
+
+
+def draw_fits(fits: Any, horizon: float | None = None) -> Any:
+    """The survival figure as a matplotlib figure (fits_figure writes it)."""
     groups = list(dict.fromkeys(fits.summary["group"]))
     fig = new_figure(16, 4.8 * len(groups))
     axes = fig.subplots(len(groups), 3, squeeze=False)
@@ -79,7 +85,7 @@ def fits_figure(fits: Any, path: Path, horizon: float | None = None) -> None:
         ax_l.legend(
             handles + h_obs, labels + l_obs, fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False
         )
-    save_figure(fig, Path(path))
+    return fig
 
 
 def _suffix(group: str, groups: list[str]) -> str:

@@ -149,6 +149,20 @@ def test_money_ticks_take_the_decimals_their_spacing_needs():
     assert m(20e6) == "20"
 
 
+def test_a_small_money_range_keeps_enough_ticks():
+    """An EVPI of about one pound (cyp2c19_stroke) must not be read off two ticks, 0 and 1."""
+    from atmpcli.report.figures.style import money_axis
+
+    fig = plt.figure()
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1.4])
+    money_axis(ax.yaxis, [0, 1.4])
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if ax.get_ylim()[0] <= t.get_position()[1] <= ax.get_ylim()[1]]
+    assert len(labels) >= 4 and "0.4" in labels
+    plt.close(fig)
+
+
 def test_psa_plane_has_the_wtp_line_through_the_origin_and_95_percent_ellipses(sick_psa):
     fig = F.draw_psa(sick_psa, wtp=[100_000])
     ax = axes_titled(fig, "Incremental cost-effectiveness plane")
@@ -271,3 +285,28 @@ def test_matplotlib_is_imported_only_when_a_figure_is_drawn():
     code = "import sys, atmpcli.cli, atmpcli.report.figures, atmpcli.report.survival_figures; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_survival_figure_in_pdf_with_every_fit_and_its_legend(tmp_path):
+    from atmpcli.api import fit_survival
+    from atmpcli.report.survival_figures import draw_fits, fits_figure
+    from tests.conftest import ROOT
+
+    data = ROOT / "examples" / "survival"
+    fits = fit_survival(
+        data / "ovarian.csv", dist="weibull,lnorm", cure=True,
+        life_table=data / "england_life_table_2017_19.csv", start_age=56, female=1,
+    )  # fmt: skip
+    fig = draw_fits(fits)
+    survival = axes_titled(fig, "Survival, extrapolated")
+    models = {c.model for c in fits.curves if c.usable}
+    assert models <= {line.get_label() for line in survival.get_lines()}
+    (legend,) = legend_labels(fig)
+    assert {"Kaplan-Meier", "general population", "observed hazard (events / person-time)"} <= set(legend)
+    assert len(legend) == len(set(legend))
+    texts_inside(fig)
+    plt.close(fig)
+    fits_figure(fits, tmp_path / "fits.pdf")
+    assert (tmp_path / "fits.pdf").read_bytes().startswith(b"%PDF-")
+    with pytest.raises(ValueError, match="not '.gif'"):
+        fits_figure(fits, tmp_path / "fits.gif")

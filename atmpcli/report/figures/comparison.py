@@ -34,7 +34,7 @@ _WTP_DASHES = [(0, (4, 3)), (0, (1, 2)), (0, (6, 2, 1, 2))]
 
 
 def per_effect(currency: str, effect: str) -> str:
-    """ "USD/QALY": the unit of an ICER or a threshold, from the result's units."""
+    """The unit of an ICER or a threshold from the result's units, e.g. "USD/QALY"."""
     return f"{currency or 'cost units'}/{EFFECT_UNIT.get(effect, 'unit of effect')}"
 
 
@@ -53,7 +53,6 @@ def ce_plane(ax: Any, cmp: Comparison) -> None:
     if len(front) > 1:
         ax.plot(*zip(*front, strict=True), color="0.25", lw=1.2, zorder=2, label="efficiency frontier")
     ax.margins(0.15)
-    widen_flat(ax, effect, cost)
     unit = per_effect(cmp.units.currency, cmp.effect_name)
     if front:
         for k, w in enumerate(cmp.wtp[:3]):
@@ -62,21 +61,17 @@ def ce_plane(ax: Any, cmp: Comparison) -> None:
             )
     ax.set_xlabel(EFFECT_LABEL.get(cmp.effect_name, "Effect"))
     big = money_axis(ax.yaxis, cost)
+    widen_flat(ax, effect, cost)
     ax.set_ylabel(f"Cost ({big}{cmp.units.currency}, discounted, per {cmp.per})")
     ax.set_title("Cost-effectiveness plane", loc="left", fontsize=11)
     ax.grid(alpha=0.25)
     legend_below(ax)
-    labels = [(e, c, n) for n, (e, c) in where.items() if len(names) <= 8 or status[n] == "ND"]
-    icers = [
-        ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, f"ICER {money(icer)}")
-        for a, b, icer in zip(front, front[1:], _segment_icers(front), strict=False)
-    ]
-    place_labels(ax, labels, fontsize=8)
-    place_labels(ax, icers, fontsize=7.5, color="0.25", style="italic")
-
-
-def _segment_icers(front: list[tuple[float, float]]) -> list[float]:
-    return [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(front, front[1:], strict=False)]
+    labels = [(e, c, n, {}) for n, (e, c) in where.items() if len(names) <= 8 or status[n] == "ND"]
+    icer = dict(zip(cmp.incremental.strategies, cmp.incremental.icer, strict=True))
+    italic = {"fontsize": 7.5, "color": "0.25", "style": "italic"}
+    for a, b, n in zip(front, front[1:], cmp.incremental.frontier[1:], strict=False):
+        labels.append(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, f"ICER {money(icer[n])}", italic))
+    place_labels(ax, labels)
 
 
 def trace_panels(fig: Any, cmp: Comparison, ncols: int = 3) -> list[Any]:

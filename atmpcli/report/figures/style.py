@@ -86,8 +86,11 @@ def money_axis(axis: Any, values: Any = None) -> str:
     """Format ``axis`` as money; amounts of a million or more in millions. Returns "" or "million "."""
     from matplotlib.ticker import MaxNLocator
 
-    big = values is not None and np.nanmax(np.abs(np.asarray(values, dtype=float)), initial=0.0) >= 1e6
-    axis.set_major_locator(MaxNLocator(steps=[1, 2, 2.5, 5, 10], integer=True))  # whole amounts when they fit
+    v = np.asarray([] if values is None else values, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    big = len(v) > 0 and float(np.max(np.abs(v))) >= 1e6
+    whole = len(v) > 0 and float(np.ptp(v)) >= 4  # whole amounts, unless the range is a few units or less
+    axis.set_major_locator(MaxNLocator(steps=[1, 2, 2.5, 5, 10], integer=whole))
     axis.set_major_formatter(money_formatter(1e6 if big else 1.0))
     return "million " if big else ""
 
@@ -104,13 +107,16 @@ def integer_axis(axis: Any, values: Any) -> None:
 
 
 def widen_flat(ax: Any, x: Any, y: Any) -> None:
-    """An axis whose values are all equal (zero costs) gets a range of its own instead of ±0.05 around them."""
-    for values, setter in ((x, ax.set_xlim), (y, ax.set_ylim)):
-        v = np.asarray(values, dtype=float)
+    """An axis whose values are all equal (zero costs) gets a range and ticks of its own (value and value ± 1,
+    or ± 10%) instead of matplotlib's ±0.05 around them. Call it after setting the axis' formatter."""
+    for values, axis, setter in ((x, ax.xaxis, ax.set_xlim), (y, ax.yaxis, ax.set_ylim)):
+        v = np.asarray(values, dtype=float).ravel()
         v = v[np.isfinite(v)]
         if len(v) and np.ptp(v) == 0:
-            half = max(1.0, abs(float(v[0])) * 0.1)
-            setter(float(v[0]) - half, float(v[0]) + half)
+            mid = float(v[0])
+            half = max(1.0, abs(mid) * 0.1)
+            setter(mid - half, mid + half)
+            axis.set_ticks([mid - half, mid, mid + half])
 
 
 def unique_handles(ax: Any) -> tuple[list[Any], list[str]]:
@@ -146,21 +152,21 @@ def legend_below(ax: Any, ncols: int = 2, **kwargs: Any) -> Any:
 _OFFSETS = [(7, 0), (-7, 0), (0, 8), (0, -8), (7, 7), (-7, 7), (7, -7), (-7, -7)]
 
 
-def place_labels(ax: Any, labels: list[tuple[float, float, str]], fontsize: float = 8, **style: Any) -> list[Any]:
-    """Annotate each (x, y, text) at the offset where it overlaps no label placed before, no marked point
-    and stays inside the axes (a greedy search over 24 positions, as adjustText does with forces)."""
+def place_labels(ax: Any, labels: list[tuple[float, float, str, dict[str, Any]]]) -> list[Any]:
+    """Annotate each (x, y, text, text style) at the offset where it overlaps no label placed before, no
+    marked point and stays inside the axes (a greedy search over 24 positions, as adjustText does with forces)."""
     fig = ax.figure
     fig.canvas.draw()  # the layout engine sizes the axes first: offsets are measured in the final geometry
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
-    points = [ax.transData.transform((x, y)) for x, y, _ in labels]
+    points = [ax.transData.transform((x, y)) for x, y, _, _ in labels]
     taken: list[Any] = []
     placed = []
-    for (x, y, text), _ in zip(labels, points, strict=True):
+    for x, y, text, style in labels:
         best, best_score = None, math.inf
         for scale in (1, 2.2, 3.6):
             for dx, dy in _OFFSETS:
-                ann = _annotation(ax, x, y, text, dx * scale, dy * scale, fontsize, style)
+                ann = _annotation(ax, x, y, text, dx * scale, dy * scale, {"fontsize": 8} | style)
                 box = ann.get_window_extent(renderer)
                 score = _outside(box, frame) * 100 + sum(_overlap(box, t) for t in taken)
                 score += sum(_overlap(box, _dot(p)) for p in points) * 10
@@ -178,10 +184,10 @@ def place_labels(ax: Any, labels: list[tuple[float, float, str]], fontsize: floa
     return placed
 
 
-def _annotation(ax: Any, x: float, y: float, text: str, dx: float, dy: float, size: float, style: dict) -> Any:
+def _annotation(ax: Any, x: float, y: float, text: str, dx: float, dy: float, style: dict) -> Any:
     ha = "left" if dx > 0 else "right" if dx < 0 else "center"
     va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
-    ann = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, fontsize=size, **style)
+    ann = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
     ann.set_in_layout(False)  # a label must not shrink the axes after it was placed
     return ann
 
