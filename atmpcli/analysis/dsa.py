@@ -22,6 +22,7 @@ from atmpcli.analysis.sampling import resolve
 from atmpcli.errors import AtmpError, ModelError
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate_strategy
+from atmpcli.model.outputs import Outputs
 from atmpcli.model.parameters import base_values
 
 OUTCOMES = ("inc_nmb", "icer", "inc_cost", "inc_effect")
@@ -57,8 +58,9 @@ def evaluate_settings(sc: DecisionModel, values: dict[str, np.ndarray]) -> Outco
     n = len(next(iter(values.values()))) if values else 1
     costs = np.empty((n, len(sc.strategies)))
     effects = np.empty((n, len(sc.strategies)))
+    outputs = Outputs.decision(sc.settings.effect)  # each setting's cost and effect, nothing else
     for k, s in enumerate(sc.strategies):
-        o = evaluate_strategy(sc, s, values, n)
+        o = evaluate_strategy(sc, s, values, n, outputs)
         costs[:, k] = o.cost
         effects[:, k] = getattr(o, sc.settings.effect)
     return Outcomes([s.name for s in sc.strategies], costs, effects)
