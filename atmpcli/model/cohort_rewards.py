@@ -22,8 +22,6 @@ from atmpcli.model.expressions import Expression
 from atmpcli.model.outputs import Totals
 from atmpcli.model.parameters import Parameters
 
-ROLES = ("discounted", "undiscounted")
-
 
 class Value:
     """A state's value (a sum of formulas times ``scale``) at each time point: (S',) or (S', reach)."""

@@ -42,12 +42,6 @@ class TunnelLayout:
         out[:, self.offsets[:-1]] = start
         return out
 
-    def fold(self, trace: np.ndarray) -> np.ndarray:
-        """A trace (S, n+1, sub-states) on the user's states (nothing to fold without tunnels)."""
-        if self.expanded == len(self.sizes):
-            return trace
-        return np.add.reduceat(trace, self.offsets[:-1], axis=2)
-
 
 def row_values(
     row: TransitionRow,
