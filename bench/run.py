@@ -4,7 +4,7 @@ Every run is its own process (bench/measure.py: start-up included, peak resident
 kernel, an address-space cap and a time limit so that no run can take the machine down). atmpcli and
 its numpy lower bound are run alternately (interleaved repetitions) in the same invocation; the table
 gives the median wall time, the largest peak memory and the ratio of the medians.
-Usage: python bench/run.py [--quick] [--write-docs]
+Usage: python bench/run.py [--quick] [--write-docs] [--only TEXT]
 """
 
 from __future__ import annotations
@@ -260,8 +260,8 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def memory_per_sample(small: int = 20, large: int = 100) -> str:
-    """atmpcli's memory per PSA sample of the state-residence model, from two small runs."""
+def memory_per_sample(small: int = 100, large: int = 2000) -> str:
+    """atmpcli's memory per PSA sample of the state-residence model, from two runs within one chunk."""
     peaks = []
     for n in (small, large):
         result = measure(psa(RESIDENCE, n), 3072, 300)
@@ -270,9 +270,9 @@ def memory_per_sample(small: int = 20, large: int = 100) -> str:
         peaks.append(result["peak_mib"] * 2**20)
     per = (peaks[1] - peaks[0]) / (large - small)
     return (
-        f"State-residence model, atmpcli: {per / MB:.2f} MB per PSA sample (peak {peaks[0] / MB:,.0f} MB at "
-        f"{small} samples, {peaks[1] / MB:,.0f} MB at {large}), so 10,000 samples would need about "
-        f"{(peaks[0] + per * (10_000 - small)) / 1e9:,.0f} GB."
+        f"State-residence model, atmpcli: {per / 1e3:,.1f} kB per PSA sample (peak {peaks[0] / MB:,.0f} MB at "
+        f"{small:,} samples, {peaks[1] / MB:,.0f} MB at {large:,}), so one chunk of 10,000 samples would need "
+        f"about {(peaks[0] + per * (10_000 - small)) / 1e9:,.2f} GB."
     )
 
 
@@ -340,6 +340,8 @@ def main() -> None:
     parser.add_argument("--write-docs", action="store_true", help=f"write the results into {DOCS.name}")
     parser.add_argument("--only", metavar="TEXT", help="run only the cases whose label contains TEXT (no notes)")
     args = parser.parse_args()
+    if args.only and args.write_docs:
+        parser.error("--only measures part of the table: it cannot --write-docs")
     before, rows = load(), []
     if args.only:
         chosen = [c for c in cases(args.quick) if args.only in c.label]
@@ -347,9 +349,14 @@ def main() -> None:
         print(table(rows) + f"\n\nMachine: {machine()}. Load average before {before}, after {load()}.")
         return
     for case in cases(args.quick):
+        if args.only and args.only.lower() not in case.label.lower():
+            continue
         rows.append(run_case(case))
         print(f"{case.label}: {rows[-1].status()}", file=sys.stderr, flush=True)
-    notes = [memory_per_sample(), stress_base_case(), soa_bound(10_000 if args.quick else 100_000), startup_floor()]
+    notes = []
+    if not args.only:
+        soa = soa_bound(10_000 if args.quick else 100_000)
+        notes = [memory_per_sample(), stress_base_case(), soa, startup_floor()]
     block = "\n".join(
         [
             table(rows),

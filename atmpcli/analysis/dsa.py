@@ -22,6 +22,7 @@ from atmpcli.analysis.sampling import resolve
 from atmpcli.errors import AtmpError, ModelError
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate_strategy
+from atmpcli.model.outputs import Outputs
 from atmpcli.model.parameters import base_values
 
 OUTCOMES = ("inc_nmb", "icer", "inc_cost", "inc_effect")
@@ -64,11 +65,12 @@ def evaluate_settings(sc: DecisionModel, values: dict[str, np.ndarray]) -> Outco
     batch = psa_chunk(sc, DEFAULT_MEMORY)
     costs = np.empty((n, len(sc.strategies)))
     effects = np.empty((n, len(sc.strategies)))
+    outputs = Outputs.decision(sc.settings.effect)  # each setting's cost and effect, nothing else
     for start in range(0, n, batch):
         rows = slice(start, min(n, start + batch))
         part = {name: v[rows] for name, v in values.items()}
         for k, s in enumerate(sc.strategies):
-            o = evaluate_strategy(sc, s, part, rows.stop - rows.start)
+            o = evaluate_strategy(sc, s, part, rows.stop - rows.start, outputs)
             costs[rows, k] = o.cost
             effects[rows, k] = getattr(o, sc.settings.effect)
     return Outcomes([s.name for s in sc.strategies], costs, effects)

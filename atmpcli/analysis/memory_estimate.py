@@ -3,7 +3,7 @@
 Requests beyond the budget (``--memory``, default 1 GiB) are refused up front with one line, e.g.
 ``--samples 100,000,000 needs about 9.6 GiB of memory; --memory is 1 GiB``, never a MemoryError
 minutes later; the same estimate sizes the PSA's chunks (:func:`psa_chunk`). The estimate follows the
-arrays the engine allocates today (model/transitions.py, model/markov.py, model/evaluate.py): when the
+arrays the engine allocates today (model/cohort.py, model/cohort_rewards.py, model/evaluate.py): when the
 engine changes, :func:`model_bytes` is the one function to re-point. Figures are for the arrays only;
 the Python process itself needs about 100 MiB more.
 """
@@ -11,12 +11,13 @@ the Python process itself needs about 100 MiB more.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from atmpcli.analysis.sampling import BLOCK  # PSA chunks are whole blocks of the sampler
 from atmpcli.errors import ModelError, Origin
 from atmpcli.limits import GIB, format_size
 from atmpcli.model.decision_model import DecisionModel
-from atmpcli.model.expressions import TIME_VARIABLES
+from atmpcli.model.expressions import STATE_TIME, TIME_VARIABLES
 from atmpcli.model.parameter_graph import ParameterGraph
 
 DEFAULT_MEMORY = 1 * GIB
@@ -45,21 +46,57 @@ def expanded_states(model: DecisionModel) -> int:
 def model_bytes(model: DecisionModel, batch: int) -> float:
     """Peak bytes of evaluating one strategy for ``batch`` parameter sets at once.
 
-    The engine holds the transition matrices (batch x T x m x m, T = cycles when a transition varies
-    with time, else 1; m = states with tunnels expanded), a weighted copy of them when there are
-    transition rewards, the cohort trace (batch x (cycles + 1) x m), each state value (a cost component,
-    the utility) on the same grid, the trace folded back onto the user's states when there are tunnels,
-    and a few batch x (cycles + 1) reward sums per cost component.
+    Follows the structure-of-arrays kernel (model/cohort.py, model/cohort_rewards.py): no states x states
+    array is built. Each transition entry is held as batch values for one cycle, for every cycle when it
+    varies with cycle, time or age, or for every cycle of its tunnel when it depends on state_time (one
+    cycle at a time when it depends on both), twice when it varies (the formula's values and the checked
+    probabilities); the occupancy of the expanded states (now, next, flows);
+    each state value (a cost component, the utility) likewise; running sums per expanded state; and, as
+    the base case asks for them, the trace on the user's states and the cost, QALYs and life-years at
+    each time point. A partitioned survival model holds its occupancy and its curves on every time point.
     """
     m, n = expanded_states(model), model.n_cycles
     if m == 0:
         return FLOAT * batch * 64  # a decision tree: a few arrays of one value per leaf and sample
-    t = n if _time_varying_transitions(model) else 1
-    transitions = batch * t * m * m * (2 if model.transition_rewards else 1)
-    folded = len(model.states) if m > len(model.states) else 0
-    values = m * (2 + len(model.cost_components))  # the trace, the utility and each cost component
-    grid = batch * (n + 1) * (values + folded + 2 * len(model.cost_components) + 6)
-    return FLOAT * (transitions + grid)
+    timed, by_state_time = _dependence(model)
+    entries = 0
+    for row in model.transitions:
+        tunnel = model.states[row.source].tunnel
+        exprs = [*row.probabilities.values()]
+        entries += len(exprs) + (row.rest is not None)
+        # a varying entry: its formula's values and the checked probabilities, both held at once
+        entries += sum(2 * x - 1 for e in exprs if (x := _extent(e, timed, by_state_time, n, tunnel)) > 1)
+    values = 0
+    for st in model.states:
+        for e in [*st.costs.values(), *([st.utility] if st.utility is not None else [])]:
+            values += _extent(e, timed, by_state_time, n + 1, st.tunnel, both_in_time=True)
+    users = len(model.states)
+    grid = (n + 1) * (users + 3)  # the trace and the amounts per time point
+    if model.partitions:  # occupancy read off the curves: shares by state, and each curve's S and H
+        grid += (n + 1) * (2 * users + 8 * len(model.partitions))
+    return FLOAT * batch * (entries + values + 3 * m + 4 * m + grid)
+
+
+def _dependence(model: DecisionModel) -> tuple[set[str], set[str]]:
+    """Names that vary with cycle, time or age, and names that vary with state_time (any strategy)."""
+    timed, by_state_time = set(TIME_VARIABLES), {STATE_TIME}
+    for overrides in [{}, *(s.overrides for s in model.strategies)]:
+        graph = ParameterGraph.of({**model.parameters, **overrides})
+        timed |= graph.depending_on(TIME_VARIABLES)
+        by_state_time |= graph.depending_on({STATE_TIME})
+    return timed, by_state_time
+
+
+def _extent(
+    e: Any, timed: set[str], by_state_time: set[str], points: int, tunnel: int, both_in_time: bool = False
+) -> int:
+    """Values held per sample for one expression: 1, ``points`` (time), ``tunnel`` (state_time) or, when it
+    depends on both, one cycle's tunnel (transitions, evaluated a cycle at a time) or all (state values)."""
+    names = e.formula.names
+    in_time, in_state = bool(names & timed), bool(names & by_state_time) and tunnel > 1
+    if in_time and in_state:
+        return points * tunnel if both_in_time else tunnel
+    return points if in_time else tunnel if in_state else 1
 
 
 def analysis_bytes(model: DecisionModel | None, request: Request, strategies: int) -> float:
@@ -115,11 +152,3 @@ def check_model(model: DecisionModel, budget: int) -> None:
     shape = f"{expanded_states(model):,} states with tunnels expanded, {model.n_cycles:,} cycles"
     message = f"the model ({shape}) needs about {format_size(need)} of memory; --memory is {format_size(budget)}"
     raise ModelError(message, origin)
-
-
-def _time_varying_transitions(model: DecisionModel) -> bool:
-    """True when some transition depends, directly or through parameters, on cycle, time or age."""
-    timed = set(TIME_VARIABLES)
-    for overrides in [{}, *(s.overrides for s in model.strategies)]:
-        timed |= ParameterGraph.of({**model.parameters, **overrides}).depending_on(TIME_VARIABLES)
-    return any(e.formula.names & timed for row in model.transitions for e in row.probabilities.values())

@@ -19,6 +19,7 @@ from atmpcli.analysis.sampling import BLOCK, sampler
 from atmpcli.errors import ModelError
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate_strategy
+from atmpcli.model.outputs import Outputs
 
 if TYPE_CHECKING:
     from atmpcli.analysis.workers import LocalWorkers
@@ -144,8 +145,9 @@ def evaluate_chunk(sc: DecisionModel, draws: Draws, size: int) -> tuple[np.ndarr
     """Costs and effects (size, strategies) of one chunk of parameter sets."""
     costs = np.empty((size, len(sc.strategies)))
     effects = np.empty((size, len(sc.strategies)))
+    outputs = Outputs.decision(sc.settings.effect)  # each sample's cost and effect, nothing else
     for j, strategy in enumerate(sc.strategies):
-        o = evaluate_strategy(sc, strategy, draws, size)
+        o = evaluate_strategy(sc, strategy, draws, size, outputs)
         costs[:, j] = o.cost
         effects[:, j] = _effect(sc, o)
     return costs, effects

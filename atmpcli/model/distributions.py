@@ -85,10 +85,17 @@ class Distribution:
             return np.full(u.shape, self.params[0])
         if self.kind == "uniform":
             return self.params[0] + u * (self.params[1] - self.params[0])
-        if self.kind == "logitnormal":
+        if self.kind in ("logitnormal", "normal", "lognormal"):
+            # scipy.special alone, not scipy.stats (a second of start-up); the same arithmetic as
+            # stats.norm.ppf and stats.lognorm.ppf: the standard quantile times the scale plus the location
             from scipy.special import ndtri
 
-            return _expit(self.params[0] + self.params[1] * ndtri(u))
+            mu, sigma = self.params[0], self.params[1]
+            if self.kind == "normal":
+                return ndtri(u) * sigma + mu
+            if self.kind == "lognormal":
+                return np.exp(sigma * ndtri(u)) * math.exp(mu) + 0.0
+            return _expit(mu + sigma * ndtri(u))
         q = np.asarray(self._frozen().ppf(u), dtype=float)
         return q / self.params[1] if self.kind == "binomial" else q
 

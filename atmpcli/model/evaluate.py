@@ -3,7 +3,8 @@
 Everything carries a leading sample axis S. The deterministic base case is S = 1; a probabilistic
 analysis passes ``draws`` (parameter name -> array of S values) through the very same code path.
 Formula values are 3-d arrays broadcasting to (S, T, L): samples, time points and, for tunnel states,
-cycles already spent in the state.
+cycles already spent in the state. ``outputs`` says what the caller will read (model/outputs.py): the
+base case computes everything, a probabilistic analysis only each sample's cost and effect.
 
 The entry points are :func:`evaluate` and :func:`evaluate_strategy`. Errors inside the engine are
 :class:`~atmpcli.errors.ModelError` with a logical location; the entry points hand them to
@@ -12,34 +13,39 @@ The entry points are :func:`evaluate` and :func:`evaluate_strategy`. Errors insi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from atmpcli.errors import ModelError
-from atmpcli.model import markov
-from atmpcli.model.cycle_correction_and_discounting import reward_weights
+from atmpcli.model.cohort import Kernel, KernelRow, Pair
+from atmpcli.model.cohort_rewards import Rewards
 from atmpcli.model.decision_model import DecisionModel, PaymentPlan, Strategy, Tree
-from atmpcli.model.expressions import Expression
 from atmpcli.model.outcomes import StrategyOutcome
+from atmpcli.model.outputs import EVERYTHING, Outputs, Totals
 from atmpcli.model.parameters import Parameters
 from atmpcli.model.partitioned_survival import run_partitioned
 from atmpcli.model.payment_schedules import Payment, schedule
 from atmpcli.model.probability_checks import check_probability, check_total
-from atmpcli.model.transitions import TunnelLayout, row_values, transition_matrices
+from atmpcli.model.transitions import TunnelLayout
 from atmpcli.model.tree import TreeOutcome, roll_back
 from atmpcli.model.tree_inputs import payoff_arrays, root_node
 
 
 def evaluate(
-    model: DecisionModel, draws: dict[str, np.ndarray] | None = None, samples: int = 1
+    model: DecisionModel,
+    draws: dict[str, np.ndarray] | None = None,
+    samples: int = 1,
+    outputs: Outputs = EVERYTHING,
 ) -> list[StrategyOutcome]:
     """Evaluate every strategy of ``model``."""
-    return [evaluate_strategy(model, s, draws, samples) for s in model.strategies]
+    return [evaluate_strategy(model, s, draws, samples, outputs) for s in model.strategies]
 
 
 def evaluate_strategy(
-    model: DecisionModel, strategy: Strategy | str, draws: dict[str, np.ndarray] | None = None, samples: int = 1
+    model: DecisionModel,
+    strategy: Strategy | str,
+    draws: dict[str, np.ndarray] | None = None,
+    samples: int = 1,
+    outputs: Outputs = EVERYTHING,
 ) -> StrategyOutcome:
     """Per-person costs, QALYs, life-years and responders of one strategy, for S = ``samples``.
 
@@ -52,9 +58,11 @@ def evaluate_strategy(
         samples = max(samples, *(np.size(v) for v in draws.values()))
     try:
         params = Parameters(model, strategy, draws, samples)
-        outcome = _evaluate(model, strategy, strategy.tree or model.tree, params)
+        outcome = _evaluate(model, strategy, strategy.tree or model.tree, params, outputs)
         if strategy.infused_tree is not None:
-            outcome.infused = _evaluate(model, strategy, strategy.infused_tree, params)
+            conditions = any(p.terms.type == "outcome_based" or p.terms.rebate_fraction for p in strategy.payments)
+            infused = outputs.with_trace() if conditions else outputs  # the conditions read the trace
+            outcome.infused = _evaluate(model, strategy, strategy.infused_tree, params, infused)
             for plan in strategy.payments:
                 _charge_payment_plan(model, plan, params, outcome, outcome.infused)
     except ModelError as error:
@@ -62,30 +70,9 @@ def evaluate_strategy(
     return outcome
 
 
-@dataclass
-class _Totals:
-    """Per-person totals being accumulated, discounted and undiscounted; arrays (S,)."""
-
-    costs: dict[str, np.ndarray]
-    costs_u: dict[str, np.ndarray]
-    qalys: np.ndarray
-    qalys_u: np.ndarray
-    ly: np.ndarray
-    ly_u: np.ndarray
-
-    @classmethod
-    def zeros(cls, components: list[str], S: int) -> _Totals:
-        return cls(
-            {c: np.zeros(S) for c in components},
-            {c: np.zeros(S) for c in components},
-            np.zeros(S),
-            np.zeros(S),
-            np.zeros(S),
-            np.zeros(S),
-        )
-
-
-def _evaluate(model: DecisionModel, strategy: Strategy, tree_spec: Tree | None, params: Parameters) -> StrategyOutcome:
+def _evaluate(
+    model: DecisionModel, strategy: Strategy, tree_spec: Tree | None, params: Parameters, outputs: Outputs
+) -> StrategyOutcome:
     S = params.samples
     layout = TunnelLayout.of(model.states)
     tree: TreeOutcome | None = None
@@ -93,26 +80,27 @@ def _evaluate(model: DecisionModel, strategy: Strategy, tree_spec: Tree | None, 
         tree = roll_back(root_node(tree_spec, params), max(layout.expanded, 1), S)
         if layout.expanded:
             tree.start = layout.expand_start(tree.start[:, : len(layout.sizes)])
-    totals = _Totals.zeros(model.cost_components, S)
-    trace = survival = q_points = ly_points = None
-    cost_points = np.zeros((S, 1))
+    totals = Totals(model.cost_components, S, outputs, model.has_utilities)
+    trace = survival = cost_points = q_points = ly_points = None
     if model.partitions:  # partitioned survival: occupancy read off curves (model/partitioned_survival.py)
         start = _start_distribution(model, strategy, params, tree, layout)
         trace, cost_points, survival = run_partitioned(model, params, start, totals)
     elif model.has_markov:
         start = _start_distribution(model, strategy, params, tree, layout)
-        expanded, cost_points, q_points, ly_points = _run_cohort(model, params, start, layout, totals)
-        trace = layout.fold(expanded)
+        trace, points = _run_cohort(model, params, start, layout, totals)
+        cost_points, q_points, ly_points = (points.get(k) for k in ("cost", "qalys", "life_years"))
+    if outputs.cost_points and cost_points is None:
+        cost_points = np.zeros((S, 1))
     _add_one_offs(model, params, tree, totals, cost_points, q_points, ly_points)
     has_response = model.has_response
     return StrategyOutcome(
         strategy=strategy.name,
         costs=totals.costs,
-        cost=sum(totals.costs.values(), np.zeros(S)),
-        qalys=totals.qalys if model.has_utilities else None,
+        cost=totals.cost,
+        qalys=totals.qalys,
         life_years=totals.ly,
-        cost_undiscounted=sum(totals.costs_u.values(), np.zeros(S)),
-        qalys_undiscounted=totals.qalys_u if model.has_utilities else None,
+        cost_undiscounted=totals.cost_undiscounted,
+        qalys_undiscounted=totals.qalys_u,
         life_years_undiscounted=totals.ly_u,
         responders=(tree.responders if tree is not None else np.zeros(S)) if has_response else None,
         trace=trace,
@@ -126,72 +114,39 @@ def _evaluate(model: DecisionModel, strategy: Strategy, tree_spec: Tree | None, 
 
 
 def _run_cohort(
-    model: DecisionModel, params: Parameters, start: np.ndarray, layout: TunnelLayout, totals: _Totals
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Run the cohort and add its corrected, discounted rewards to ``totals``.
+    model: DecisionModel, params: Parameters, start: np.ndarray, layout: TunnelLayout, totals: Totals
+) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+    """Run the cohort (model/cohort.py) and add its corrected, discounted rewards to ``totals``.
 
-    Returns the trace on the expanded states and the corrected, undiscounted costs, QALYs and
-    life-years at each time point.
+    Returns the trace on the user's states and the undiscounted cost, QALYs and life-years at each time
+    point (by kind), as requested.
     """
-    settings, n, S = model.settings, model.n_cycles, params.samples
-    # the evaluated rows are dropped once laid out: they are as large as the matrices themselves
-    P = transition_matrices([row_values(row, model.states, params) for row in model.transitions], layout, S)
-    trace = markov.cohort_trace(start, P, n)
-    costs, q_point, ly_point = _rewards_per_point(model, params, trace, P, layout)
-    dt, method, timing = settings.cycle_length, settings.method, settings.discount_timing
-    w_cost = reward_weights(method, n, settings.discount.costs, dt, timing)
-    w_eff = reward_weights(method, n, settings.discount.effects, dt, timing)
-    w_none = reward_weights(method, n, 0.0, dt, timing)
-    cost_points = np.zeros((S, n + 1))
-    for comp, r in costs.items():
-        totals.costs[comp] += r @ w_cost
-        totals.costs_u[comp] += r @ w_none
-        cost_points = cost_points + r * w_none
-    totals.qalys += q_point @ w_eff
-    totals.qalys_u += q_point @ w_none
-    totals.ly += ly_point @ w_eff
-    totals.ly_u += ly_point @ w_none
-    return trace, cost_points, q_point * w_none, ly_point * w_none
-
-
-def _rewards_per_point(
-    model: DecisionModel, params: Parameters, trace: np.ndarray, P: np.ndarray, layout: TunnelLayout
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Costs by component, QALYs and life-years at each time point (S, n+1), before weighting."""
-    settings, n, S = model.settings, model.n_cycles, params.samples
-    dt = settings.cycle_length
-    scale = dt if settings.state_values_per == "year" else 1.0
-    costs: dict[str, np.ndarray] = {}
-    for comp in model.cost_components:
-        values = _state_values(params, [st.costs.get(comp) for st in model.states], layout)
-        if values is not None:
-            costs[comp] = markov.state_rewards(trace, values) * scale
-    utilities = _state_values(params, [st.utility for st in model.states], layout)
-    q_point = markov.state_rewards(trace, utilities) * scale if utilities is not None else np.zeros((S, n + 1))
-    alive = np.repeat([1.0 if st.alive else 0.0 for st in model.states], layout.sizes)
-    ly_point = trace @ alive * dt
-    for reward in model.transition_rewards:
-        flow = markov.flows_into(trace, P, layout.entry_mask(reward.sources, reward.targets))
-        pay = reward.payoff
-        for comp, expr in pay.costs.items():
-            costs[comp] = costs.get(comp, 0.0) + flow * _per_cycle(params, expr, n)
-        if pay.qalys is not None:
-            q_point = q_point + flow * _per_cycle(params, pay.qalys, n)
-        if pay.life_years is not None:
-            ly_point = ly_point + flow * _per_cycle(params, pay.life_years, n)
-    return costs, q_point, ly_point
+    rows = [KernelRow(row, model.states, params) for row in model.transitions]
+    pairs: dict[int, list[Pair]] = {
+        r: [(i, j) for i in sorted(reward.sources) for j in sorted(reward.targets) if i != j]
+        for r, reward in enumerate(model.transition_rewards)
+    }
+    kernel = Kernel(rows, layout, params.samples, [p for ps in pairs.values() for p in ps])
+    rewards = Rewards(model, params, totals, pairs)
+    kernel.now.start(start, layout)
+    rewards.observe(0, kernel.now)
+    for k in range(1, model.n_cycles + 1):
+        flows = kernel.step(k)
+        rewards.observe(k, kernel.now, flows)
+    return rewards.finish(kernel.now)
 
 
 def _add_one_offs(
     model: DecisionModel,
     params: Parameters,
     tree: TreeOutcome | None,
-    totals: _Totals,
-    cost_points: np.ndarray,
+    totals: Totals,
+    cost_points: np.ndarray | None,
     q_points: np.ndarray | None = None,
     ly_points: np.ndarray | None = None,
 ) -> None:
-    """One-off payoffs of the start and the tree, at time 0: neither corrected nor discounted."""
+    """One-off payoffs of the start and the tree, at time 0: neither corrected nor discounted (and in the
+    amounts per time point, when those were requested)."""
     S = params.samples
     one_offs = []
     if model.start is not None:
@@ -201,13 +156,11 @@ def _add_one_offs(
         one_offs.append((tree.costs, tree.qalys, tree.life_years))
     for c_map, q, life in one_offs:
         for comp, v in c_map.items():
-            totals.costs[comp] += np.broadcast_to(v, (S,))
-            totals.costs_u[comp] += np.broadcast_to(v, (S,))
-            cost_points[:, 0] += np.broadcast_to(v, (S,))
-        totals.qalys += q
-        totals.qalys_u += q
-        totals.ly += life
-        totals.ly_u += life
+            totals.add_both(f"cost:{comp}", np.broadcast_to(v, (S,)))
+            if cost_points is not None:
+                cost_points[:, 0] += np.broadcast_to(v, (S,))
+        totals.add_both("qalys", q)
+        totals.add_both("life_years", life)
         if q_points is not None and ly_points is not None:
             q_points[:, 0] += np.broadcast_to(q, (S,))
             ly_points[:, 0] += np.broadcast_to(life, (S,))
@@ -232,31 +185,6 @@ def _start_distribution(
         total = user.sum(axis=1)[:, None, None]
         check_total(total, initial.origin, "initial shares sum", params.strategy_name, before_rest=False, worst=True)
     return layout.expand_start(user)
-
-
-def _state_values(params: Parameters, exprs: list[Expression | None], layout: TunnelLayout) -> np.ndarray | None:
-    """Per-state values as (S, T, expanded states), T = 1 or n+1; None if no state has one."""
-    if all(e is None for e in exprs):
-        return None
-    parts = []
-    for e, L in zip(exprs, layout.sizes, strict=True):
-        if e is None:
-            parts.append(np.zeros((1, 1, L)))
-        else:
-            a = params.value(e, params.context("point", L))
-            parts.append(np.broadcast_to(a, (a.shape[0], a.shape[1], L)))
-    T = max(p.shape[1] for p in parts)
-    S_ = max(p.shape[0] for p in parts)
-    return np.concatenate([np.broadcast_to(p, (S_, T, p.shape[2])) for p in parts], axis=2)
-
-
-def _per_cycle(params: Parameters, e: Expression, n: int) -> np.ndarray:
-    """A transition payoff per cycle 1..n as (S, n+1), with nothing at t = 0."""
-    a = params.value(e, params.context("cycle"))
-    a = np.broadcast_to(a[:, :, 0], (params.samples, n))
-    out = np.zeros((params.samples, n + 1))
-    out[:, 1:] = a
-    return out
 
 
 def _charge_payment_plan(
@@ -293,9 +221,11 @@ def _charge_payment_plan(
     for o in (itt, infused):
         paid = flow.scaled(o.metrics.get("charged", np.zeros(S)))
         pv, nominal = paid.present_value(rate), paid.nominal
-        o.costs["product"] = o.costs["product"] + pv
+        if "product" in o.costs:  # costs by component were requested
+            o.costs["product"] = o.costs["product"] + pv
         o.cost = o.cost + pv
-        o.cost_undiscounted = o.cost_undiscounted + nominal
+        if o.cost_undiscounted is not None:
+            o.cost_undiscounted = o.cost_undiscounted + nominal
         o.payments.append(Payment(plan.treatment, paid, pv))
 
 

@@ -15,16 +15,20 @@ if TYPE_CHECKING:
 
 @dataclass
 class StrategyOutcome:
-    """Per-person results of one strategy; every array has shape (S,)."""
+    """Per-person results of one strategy; every array has shape (S,).
+
+    What the evaluation was not asked for (``atmpcli.model.outputs.Outputs``) is None, or {} for costs by
+    component; qalys is also None for a model without utilities.
+    """
 
     strategy: str
     costs: dict[str, np.ndarray]
     cost: np.ndarray
     qalys: np.ndarray | None
-    life_years: np.ndarray
-    cost_undiscounted: np.ndarray
+    life_years: np.ndarray | None
+    cost_undiscounted: np.ndarray | None
     qalys_undiscounted: np.ndarray | None
-    life_years_undiscounted: np.ndarray
+    life_years_undiscounted: np.ndarray | None
     responders: np.ndarray | None
     trace: np.ndarray | None  # (S, n+1, states) on the user's states, tunnels folded back
     leaves: dict[str, np.ndarray]

@@ -2,7 +2,11 @@
 
 Values are 3-d arrays broadcasting to (S, T, L): samples, time (cycles or time points) and, for tunnel
 states, cycles already spent in the state. Parameters that do not depend on time are evaluated once;
-the others are evaluated per context (the start, each cycle, each time point) and cached.
+the others are evaluated per context (the start, every cycle at once, every time point at once), when
+a formula first asks for them, and cached: a context holds only what was used in it. A parameter that
+depends on the model's clock (cycle, time, age) and on the time spent in a tunnel state can also be
+evaluated for one cycle alone (:meth:`Parameters.at_cycle`), so that the engine never holds an array
+over cycles x cycles in state x samples.
 """
 
 from __future__ import annotations
@@ -17,6 +21,46 @@ from atmpcli.model.expressions import STATE_TIME, TIME_VARIABLES, Expression, as
 from atmpcli.model.parameter_graph import ParameterGraph
 
 BASE_CASE = "(base case)"  # the strategy named in errors about parameters without a strategy's overrides
+
+
+class _Context(dict):
+    """Names for formulas in one context; a time-dependent parameter is evaluated when first asked for."""
+
+    def __init__(self, params: Parameters, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.params = params
+
+    def __missing__(self, name: str) -> Any:
+        formula = self.params.timed.get(name)
+        if formula is None:
+            raise KeyError(name)
+        value = self[name] = _samples_fastest(self.params.value(formula, self))
+        return value
+
+
+def _samples_fastest(a: np.ndarray) -> np.ndarray:
+    """A value over samples and cycles in state laid out with the samples contiguous (Fortran order), as
+    the kernel's tunnel blocks are: the products of a cycle then run over whole sample vectors rather
+    than over the few sub-states reached so far (several times faster; the numbers are the same)."""
+    if a.ndim == 3 and a.shape[0] > 1 and a.shape[2] > 1:
+        return np.asfortranarray(a)
+    return a
+
+
+class _OneCycle(_Context):
+    """One cycle's names: parameters of ``state_time`` alone come from the tunnel's shared context
+    (evaluated there once for every cycle), cut to the sub-states the cohort can have reached."""
+
+    def __init__(self, params: Parameters, values: dict[str, Any], shared: dict[str, Any], reach: int) -> None:
+        super().__init__(params, values)
+        self.shared, self.reach = shared, reach
+
+    def __missing__(self, name: str) -> Any:
+        if name in self.params.timed and name not in self.params.clocked:
+            v = self.shared[name]
+            value = self[name] = v[:, :, : self.reach] if v.shape[2] > 1 else v
+            return value
+        return super().__missing__(name)
 
 
 class Parameters:
@@ -38,12 +82,14 @@ class Parameters:
             formulas.pop(k, None)
         self.formulas = formulas
         graph = ParameterGraph.of(formulas)
-        order = graph.order()
         timed = graph.depending_on({*TIME_VARIABLES, STATE_TIME})
-        self.timed_order = [n for n in order if n in timed]
+        self.timed = {n: formulas[n] for n in timed}
+        # names that vary with the model's clock (cycle, time, age), and with the time spent in a tunnel state
+        self.clocked = graph.depending_on(TIME_VARIABLES) | set(TIME_VARIABLES)
+        self.on_state_time = graph.depending_on([STATE_TIME]) | {STATE_TIME}
         self.base: dict[str, Any] = dict(model.tables)
         self.base.update(drawn)
-        for name in order:
+        for name in graph.order():
             if name not in timed:
                 self.base[name] = self.value(formulas[name], self.base)
         self._cache: dict[tuple[str, int], dict[str, Any]] = {}
@@ -62,12 +108,20 @@ class Parameters:
         return np.broadcast_to(a[:, 0, 0], (self.samples,))
 
     def context(self, kind: str, tunnel: int = 1) -> dict[str, Any]:
-        """Names for formulas evaluated at the start, per cycle (``"cycle"``) or per time point (``"point"``)."""
+        """Names for formulas evaluated at the start, per cycle (``"cycle"``), per time point (``"point"``),
+        or (``"residence"``) with ``state_time`` alone, what every cycle of a tunnel shares."""
         key = (kind, tunnel)
-        if key in self._cache:
-            return self._cache[key]
+        if key not in self._cache:
+            self._cache[key] = self._context(kind, tunnel)
+        return self._cache[key]
+
+    def _context(self, kind: str, tunnel: int) -> dict[str, Any]:
         settings = self.model.settings
         n, dt = settings.n_cycles, settings.cycle_length
+        env = _Context(self, self.base)
+        env["state_time"] = np.arange(1, tunnel + 1, dtype=float).reshape(1, 1, tunnel)
+        if kind == "residence":  # no clock: a formula that needs one fails, as with an unknown name
+            return env
         if kind == "start":
             cycle = np.zeros((1, 1, 1))
             time = cycle
@@ -77,13 +131,30 @@ class Parameters:
         else:  # state values at time points t = 0..n
             cycle = np.arange(0, n + 1, dtype=float).reshape(1, n + 1, 1)
             time = cycle * dt
-        env = dict(self.base)
-        env.update(cycle=cycle, time=time, state_time=np.arange(1, tunnel + 1, dtype=float).reshape(1, 1, tunnel))
+        env.update(cycle=cycle, time=time)
         if settings.start_age is not None:
             env["age"] = settings.start_age + time
-        for name in self.timed_order:
-            env[name] = self.value(self.formulas[name], env)
-        self._cache[key] = env
+        return env
+
+    def varies(self, expr: Expression) -> tuple[bool, bool]:
+        """Whether ``expr`` varies with the model's clock (cycle, time, age) and with ``state_time``."""
+        names = expr.formula.names
+        return bool(names & self.clocked), bool(names & self.on_state_time)
+
+    def at_cycle(self, k: int, tunnel: int, reach: int, *, point: bool = False) -> dict[str, Any]:
+        """Names for the transitions of cycle ``k`` (1..n) alone, or with ``point`` for time point ``k``
+        (0..n) alone, for cycles in state 1..``reach`` of a tunnel. Values are (S, 1, reach) at most.
+
+        Parameters of ``state_time`` alone come from the tunnel's cached context (cut to ``reach``);
+        those that vary with the clock are evaluated again, when asked for.
+        """
+        env = _OneCycle(self, self.base, self.context("residence", tunnel), reach)
+        env["state_time"] = np.arange(1, reach + 1, dtype=float).reshape(1, 1, reach)
+        dt = self.model.settings.cycle_length
+        cycle = np.full((1, 1, 1), float(k))
+        env.update(cycle=cycle, time=cycle * dt if point else (cycle - 1) * dt)
+        if self.model.settings.start_age is not None:
+            env["age"] = self.model.settings.start_age + env["time"]
         return env
 
 

@@ -16,13 +16,13 @@ may only go into a dead state: the flow is the increase of the dead share in eac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from atmpcli.errors import ModelError, Origin
 from atmpcli.model.cycle_correction_and_discounting import reward_weights
 from atmpcli.model.decision_model import DecisionModel
+from atmpcli.model.outputs import Totals
 from atmpcli.model.parameters import Parameters
 from atmpcli.model.psm import partition
 from atmpcli.model.survival_model import CHECK_YEARS, SurvivalModel
@@ -45,44 +45,56 @@ class SurvivalSummary:
 
 
 def run_partitioned(
-    model: DecisionModel, params: Parameters, start: np.ndarray, totals: Any
-) -> tuple[np.ndarray, np.ndarray, SurvivalSummary]:
-    """The trace of a partitioned survival model and its rewards added to ``totals``.
+    model: DecisionModel, params: Parameters, start: np.ndarray, totals: Totals
+) -> tuple[np.ndarray | None, np.ndarray | None, SurvivalSummary | None]:
+    """The rewards of a partitioned survival model added to ``totals``.
 
     ``start`` is the cohort at t = 0 by state (S, states). Returns the trace (S, n+1, states), the
-    undiscounted cost at each time point and the reviewer's checks.
+    undiscounted cost at each time point and the reviewer's checks, each only when requested.
     """
     surv = model.survival
     assert surv is not None
     n, S = model.n_cycles, params.samples
     strategy = params.strategy_name
+    outputs = totals.outputs
     _check_start(model, start, strategy)
-    # occupancy as (S, states, n + 1): each state's time points contiguous, for fast weighted sums;
-    # the trace handed on is its (S, n + 1, states) view
-    occupancy = np.zeros((S, len(model.states), n + 1))
+    shares: dict[int, np.ndarray] = {}  # state -> occupancy (S or 1, n + 1), each time point contiguous
     for i, st in enumerate(model.states):
         if not st.alive:
-            occupancy[:, i, :] = start[:, i, None]
+            shares[i] = np.repeat(start[:, i, None], n + 1, axis=1)
     summary = SurvivalSummary({}, {}, {}, {}, {}, None, n + 1)
     for part in model.partitions:
         curves = ({"pfs": part.pfs[strategy]} if part.pfs else {}) | {"os": part.os[strategy]}
         survival = {role: _survival(surv, name, params, n, part.origin) for role, name in curves.items()}
         weight = start[:, part.entry, None]
         everyone = bool(np.all(weight == 1.0))  # no tree in front: skip the products
+        os = survival["os"]
         if "pfs" in survival:
-            split = partition(*np.broadcast_arrays(survival["pfs"], survival["os"]))
+            split = partition(*np.broadcast_arrays(survival["pfs"], os))
             summary.pfs_above_os[part.name] = np.broadcast_to(split.pfs_above_os, (S,))
-            occupancy[:, part.states[0], :] += split.progression_free if everyone else weight * split.progression_free
-            occupancy[:, part.states[1], :] += split.progressed if everyone else weight * split.progressed
+            _add_share(shares, part.states[0], split.progression_free if everyone else weight * split.progression_free)
+            _add_share(shares, part.states[1], split.progressed if everyone else weight * split.progressed)
         else:
-            occupancy[:, part.entry, :] += survival["os"] if everyone else weight * survival["os"]
-        occupancy[:, part.states[-1], :] += weight * (1 - survival["os"])
+            _add_share(shares, part.entry, os if everyone else weight * os)
+        _add_share(shares, part.states[-1], weight * (1 - os))
         for role, name in curves.items():
             summary.roles[name] = (part.name, role)
-    _checks(surv, params, summary, n)
-    used = {i for p in model.partitions for i in p.states} | {i for i, st in enumerate(model.states) if not st.alive}
-    cost_points = _add_rewards(model, params, {i: occupancy[:, i, :] for i in sorted(used)}, totals)
-    return occupancy.transpose(0, 2, 1), cost_points, summary
+    if outputs.survival:
+        _checks(surv, params, summary, n)
+    cost_points = _add_rewards(model, params, shares, totals)
+    trace = None
+    if outputs.trace:
+        trace = np.zeros((S, n + 1, len(model.states)))
+        for i, share in shares.items():
+            trace[:, :, i] = share
+    return trace, cost_points, summary if outputs.survival else None
+
+
+def _add_share(shares: dict[int, np.ndarray], i: int, x: np.ndarray) -> None:
+    if i in shares:
+        shares[i] = shares[i] + x
+    else:
+        shares[i] = x
 
 
 def _survival(surv: SurvivalModel, name: str, params: Parameters, n: int, origin: Origin) -> np.ndarray:
@@ -131,95 +143,90 @@ def _checks(surv: SurvivalModel, params: Parameters, summary: SurvivalSummary, n
         summary.first_above[name] = np.where(above.any(axis=1), np.argmax(above, axis=1), -1)
 
 
-def _add_rewards(model: DecisionModel, params: Parameters, occupancy: dict[int, np.ndarray], totals: Any) -> np.ndarray:
+def _add_rewards(
+    model: DecisionModel, params: Parameters, shares: dict[int, np.ndarray], totals: Totals
+) -> np.ndarray | None:
     """State costs, utilities and life-years and one-off payoffs at death, weighted and discounted.
 
-    Values that are constant in time multiply the state's weighted occupancy (one product per state and
-    weight) rather than the occupancy at every time point. Returns the undiscounted cost per time point.
+    Values that are constant in time multiply the state's weighted occupancy (one sum over time points
+    per state and weight) rather than the occupancy at every time point. Returns the undiscounted cost
+    per time point when it is requested. Sums over time are einsums (no BLAS product), so a sample's
+    result does not depend on the samples evaluated with it.
     """
     settings, n, S = model.settings, model.n_cycles, params.samples
     dt = settings.cycle_length
     scale = dt if settings.state_values_per == "year" else 1.0
     method, timing = settings.method, settings.discount_timing
-    weights = np.column_stack(
-        [
-            reward_weights(method, n, rate, dt, timing)
-            for rate in (settings.discount.costs, settings.discount.effects, 0.0)
-        ]
-    )  # (n + 1, 3): costs, effects, undiscounted
+    rates = {"cost": settings.discount.costs, "effect": settings.discount.effects}
+    weights = {r: reward_weights(method, n, r, dt, timing) for r in {*rates.values(), 0.0}}
+    roles = {False: None} | ({True: 0.0} if totals.outputs.undiscounted else {})
     point = params.context("point")
-    cost_points = np.zeros((S, n + 1))
-    for i, share in occupancy.items():
+    cost_points = np.zeros((S, n + 1)) if totals.outputs.cost_points else None
+    for i, share in shares.items():
         st = model.states[i]
-        weighted = share @ weights  # (S, 3)
-        per_point = 0.0
-        for comp, e in st.costs.items():
-            value = params.value(e, point)[:, :, 0] * scale
-            _add(totals.costs, totals.costs_u, comp, share, value, weighted, weights, (0, 2))
-            per_point = per_point + value
-        if st.costs:
-            cost_points += share * per_point
-        if st.utility is not None:
-            value = params.value(st.utility, point)[:, :, 0] * scale
-            totals.qalys += _weighted(share, value, weighted, weights, 1)
-            totals.qalys_u += _weighted(share, value, weighted, weights, 2)
-        if st.alive:
-            totals.ly += weighted[:, 1] * dt
-            totals.ly_u += weighted[:, 2] * dt
-    cost_points += _add_flows(model, params, occupancy, totals, weights)
-    cost_points *= weights[:, 2]  # the counting convention's weights, undiscounted
-    return cost_points
+        summed: dict[float, np.ndarray] = {}  # the share summed over time with each rate's weights
+        items = [(f"cost:{c}", params.value(e, point)[:, :, 0] * scale) for c, e in st.costs.items()]
+        if st.utility is not None and totals.wants("qalys"):
+            items.append(("qalys", params.value(st.utility, point)[:, :, 0] * scale))
+        if st.alive and totals.wants("life_years"):
+            items.append(("life_years", np.full((1, 1), dt)))
+        for quantity, value in items:
+            kind = "cost" if quantity.startswith("cost:") else "effect"
+            for undiscounted, rate in roles.items():
+                r = rates[kind] if rate is None else rate
+                totals.add(quantity, _weighted(share, value, weights[r], summed, r), undiscounted)
+            if cost_points is not None and kind == "cost":
+                cost_points += share * value
+    flow_points = _add_flows(model, params, shares, totals, weights, rates, roles)
+    if cost_points is None:
+        return None
+    return (cost_points + flow_points) * weights[0.0]  # the counting convention's weights, undiscounted
+
+
+def _weighted(
+    share: np.ndarray, value: np.ndarray, weights: np.ndarray, summed: dict[float, np.ndarray], rate: float
+) -> np.ndarray:
+    """sum_t share_t value_t weight_t per sample; a value constant in time multiplies the weighted share,
+    computed once per rate (``summed``) and shared by every such value of the state."""
+    if value.shape[1] > 1:
+        return np.einsum("st,st,t->s", share, np.broadcast_to(value, share.shape), weights)
+    if rate not in summed:
+        summed[rate] = np.einsum("st,t->s", share, weights)
+    return value[:, 0] * summed[rate]
 
 
 def _add_flows(
-    model: DecisionModel, params: Parameters, occupancy: dict[int, np.ndarray], totals: Any, weights: np.ndarray
+    model: DecisionModel,
+    params: Parameters,
+    shares: dict[int, np.ndarray],
+    totals: Totals,
+    weights: dict[float, np.ndarray],
+    rates: dict[str, float],
+    roles: dict[bool, float | None],
 ) -> np.ndarray:
     """One-off payoffs on the flow into dead states (the increase of their share in each cycle); returns their
     undiscounted cost per time point before the counting weights."""
     n, S = model.n_cycles, params.samples
-    cost_points = np.zeros((S, n + 1))
+    cost_points = np.zeros((1, n + 1))
     cycle = params.context("cycle") if model.transition_rewards else {}
     for reward in model.transition_rewards:
         flow = np.zeros((S, n + 1))
         for j in reward.targets:
-            if j in occupancy:
-                flow[:, 1:] += np.diff(occupancy[j], axis=1)
+            if j in shares:
+                flow[:, 1:] += np.diff(shares[j], axis=1)
         pay = reward.payoff
-        for comp, e in pay.costs.items():
+        items = [(f"cost:{c}", e) for c, e in pay.costs.items()]
+        items += [("qalys", pay.qalys)] if pay.qalys is not None else []
+        items += [("life_years", pay.life_years)] if pay.life_years is not None else []
+        for quantity, e in items:
             r = flow * _per_cycle(params.value(e, cycle), n)
-            totals.costs[comp] += r @ weights[:, 0]
-            totals.costs_u[comp] += r @ weights[:, 2]
-            cost_points += r
-        if pay.qalys is not None:
-            r = flow * _per_cycle(params.value(pay.qalys, cycle), n)
-            totals.qalys += r @ weights[:, 1]
-            totals.qalys_u += r @ weights[:, 2]
-        if pay.life_years is not None:
-            r = flow * _per_cycle(params.value(pay.life_years, cycle), n)
-            totals.ly += r @ weights[:, 1]
-            totals.ly_u += r @ weights[:, 2]
+            kind = "cost" if quantity.startswith("cost:") else "effect"
+            for undiscounted, rate in roles.items():
+                w = weights[rate if rate is not None else rates[kind]]
+                totals.add(quantity, np.einsum("st,t->s", r, w), undiscounted)
+            if kind == "cost":
+                cost_points = cost_points + r
     return cost_points
-
-
-def _weighted(share: np.ndarray, value: np.ndarray, weighted: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
-    """sum_t share_t value_t weight_t per sample: from the weighted share when the value is constant in time."""
-    if value.shape[1] == 1:
-        return value[:, 0] * weighted[:, k]
-    return (share * value) @ weights[:, k]
-
-
-def _add(
-    discounted: dict,
-    undiscounted: dict,
-    comp: str,
-    share: np.ndarray,
-    value: np.ndarray,
-    weighted: np.ndarray,
-    weights: np.ndarray,
-    ks: tuple[int, int],
-) -> None:
-    discounted[comp] += _weighted(share, value, weighted, weights, ks[0])
-    undiscounted[comp] += _weighted(share, value, weighted, weights, ks[1])
 
 
 def _per_cycle(value: np.ndarray, n: int) -> np.ndarray:

@@ -21,7 +21,8 @@ class CashFlow:
         return CashFlow(self.times, self.amounts * np.asarray(factor).reshape(-1, 1))
 
     def present_value(self, rate: float) -> np.ndarray:
-        return self.amounts @ np.power(1.0 + rate, -self.times)
+        # einsum, not a BLAS product, so that a sample's value does not depend on the samples beside it
+        return np.einsum("sk,k->s", self.amounts, np.power(1.0 + rate, -self.times))
 
     @property
     def nominal(self) -> np.ndarray:

@@ -18,6 +18,10 @@ Families and their natural parameters (flexsurv's names, so published estimates 
 
 A :class:`Curve` adds a mixture-cure fraction (flexsurvcure's ``theta``), a hazard ratio or an
 acceleration factor, general-population mortality (relative survival) and a cure point.
+
+scipy.special is imported inside the functions that use it: importing scipy costs a third of a second
+at start-up, and every command imports this module (through the model's types) whether it has
+survival curves or not.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import special, stats
 
 if TYPE_CHECKING:
     from atmpcli.model.lifetable import Background
@@ -66,12 +69,26 @@ def _columns(params: Mapping[str, object], names: tuple[str, ...]) -> list[np.nd
     return [np.asarray(params[n], dtype=float).reshape(-1, 1) for n in names]
 
 
+def _norm_logsf(w: np.ndarray) -> np.ndarray:
+    """log(1 - Phi(w)), as scipy.stats.norm.logsf computes it."""
+    from scipy import special
+
+    return special.log_ndtr(-w)
+
+
+def _norm_logpdf(w: np.ndarray) -> np.ndarray:
+    """log phi(w), as scipy.stats.norm.logpdf computes it."""
+    return -(w**2) / 2.0 - np.log(np.sqrt(2 * np.pi))
+
+
 def _log_time(t: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(t, TINY))
 
 
 def _log_upper_gamma(k: np.ndarray, u: np.ndarray) -> np.ndarray:
     """log Q(k, u), the regularised upper incomplete gamma, without underflow for large u."""
+    from scipy import special
+
     out = special.gammaincc(k, u)
     small = out <= 0.5  # there log Q = log1p(-P) would lose digits: use Q itself
     big = ~small
@@ -91,6 +108,8 @@ def _log_upper_gamma(k: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def _log_lower_gamma(k: np.ndarray, u: np.ndarray) -> np.ndarray:
     """log P(k, u), the regularised lower incomplete gamma, without underflow for small u."""
+    from scipy import special
+
     out = special.gammainc(k, u)
     small = out <= 0.5
     big = ~small
@@ -115,6 +134,8 @@ def _gengamma(
 
     With ``hazard=False`` only the cumulative hazard is computed (the log hazard is None).
     """
+    from scipy import special
+
     shape = np.broadcast_shapes(mu.shape, sigma.shape, q.shape, t.shape)
     w = np.broadcast_to((_log_time(t) - mu) / sigma, shape)
     q = np.broadcast_to(q, shape)
@@ -123,9 +144,9 @@ def _gengamma(
     near0 = np.abs(q) < Q_LOGNORMAL
     log_f = None
     if np.any(near0):
-        log_s = np.where(near0, stats.norm.logsf(w), 0.0)
+        log_s = np.where(near0, _norm_logsf(w), 0.0)
         if hazard:
-            log_f = np.where(near0, stats.norm.logpdf(w) - np.log(sig) - logt, 0.0)
+            log_f = np.where(near0, _norm_logpdf(w) - np.log(sig) - logt, 0.0)
     far = ~near0
     if np.all(far):  # the usual case: no masking copies
         k = 1.0 / q**2
@@ -194,6 +215,8 @@ def family_log_hazard_cumhaz(
     family: str, params: Mapping[str, object], t: np.ndarray, knots: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(log h(t), H(t)) of a family with parameters (S,) at times (T,) (or (S, T)): two (S, T) arrays."""
+    from scipy import special
+
     t = np.asarray(t, dtype=float)
     t = t.reshape(1, -1) if t.ndim < 2 else t
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -226,8 +249,8 @@ def family_log_hazard_cumhaz(
         if family == "lnorm":
             meanlog, sdlog = p
             w = (logt - meanlog) / sdlog
-            log_s = stats.norm.logsf(w)
-            log_h = stats.norm.logpdf(w) - np.log(sdlog) - logt - log_s
+            log_s = _norm_logsf(w)
+            log_h = _norm_logpdf(w) - np.log(sdlog) - logt - log_s
             return log_h, np.where(t > 0, -log_s, 0.0)
         mu, sigma, q = p
         log_h, cumhaz = _gengamma(mu, sigma, q, t)
@@ -242,6 +265,8 @@ def family_cumhaz(
 
     The same numbers as ``family_log_hazard_cumhaz(...)[1]`` (the splines are computed by it).
     """
+    from scipy import special
+
     t = np.asarray(t, dtype=float)
     t = t.reshape(1, -1) if t.ndim < 2 else t
     if family == "spline":
@@ -400,6 +425,8 @@ def transform_of(family: str, name: str) -> str:
 
 def to_natural(transform: str, value: np.ndarray) -> np.ndarray:
     """Estimation scale -> natural scale."""
+    from scipy import special
+
     value = np.asarray(value, dtype=float)
     if transform == "log":
         with np.errstate(over="ignore"):  # a fit that ran off is reported by its status, not a warning
@@ -411,6 +438,8 @@ def to_natural(transform: str, value: np.ndarray) -> np.ndarray:
 
 def to_estimation(transform: str, value: np.ndarray) -> np.ndarray:
     """Natural scale -> estimation scale."""
+    from scipy import special
+
     value = np.asarray(value, dtype=float)
     if transform == "log":
         return np.log(value)

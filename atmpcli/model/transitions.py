@@ -1,8 +1,10 @@
-"""Transition probabilities: each row evaluated and checked on its own (sparse), then laid out as matrices.
+"""Transition probabilities: each row evaluated and checked on its own, kept sparse (target -> array).
 
-A tunnel state of L cycles becomes L sub-states: its row is evaluated once with ``state_time`` = 1..L
-along the last axis; staying moves the cohort one sub-state on (the last one keeps it). Arrays of one
-row are (S, T, L) with T = n when anything varies by cycle and T = 1 otherwise.
+A tunnel state of L cycles becomes L sub-states: its row is evaluated with ``state_time`` = 1..L along
+the last axis; staying moves the cohort one sub-state on (the last one keeps it). Arrays of one row are
+(S, T, L) with T = n when the row varies by cycle and T = 1 otherwise. A tunnel row that varies both by
+cycle and by time in the state is evaluated one cycle at a time instead (T = 1, and L cut to the
+sub-states the cohort can have reached), so no array over cycles x cycles in state is ever built.
 """
 
 from __future__ import annotations
@@ -40,57 +42,63 @@ class TunnelLayout:
         out[:, self.offsets[:-1]] = start
         return out
 
-    def fold(self, trace: np.ndarray) -> np.ndarray:
-        """A trace (S, n+1, sub-states) on the user's states (nothing to fold without tunnels)."""
-        if self.expanded == len(self.sizes):
-            return trace
-        return np.add.reduceat(trace, self.offsets[:-1], axis=2)
 
-    def entry_mask(self, sources: frozenset[int], targets: frozenset[int]) -> np.ndarray:
-        """(sub-states, sub-states) with 1 on moves from any sub-state of a source into a target."""
-        n = self.expanded
-        mask = np.zeros((n, n))
-        for i in sources:
-            for j in targets:
-                if i != j:
-                    mask[self.offsets[i] : self.offsets[i] + self.sizes[i], self.offsets[j]] = 1.0
-        return mask
-
-
-def row_values(row: TransitionRow, states: list[State], params: Parameters) -> RowValues:
-    """One row's probabilities per cycle, checked: each in [0, 1], summing to 1 (or to at most 1 before
-    ``rest``, which takes the complement)."""
-    env = params.context("cycle", states[row.source].tunnel)
+def row_values(
+    row: TransitionRow,
+    states: list[State],
+    params: Parameters,
+    cycle: int | None = None,
+    reach: int = 1,
+) -> RowValues:
+    """One row's probabilities, checked: each in [0, 1], summing to 1 (or to at most 1 before ``rest``,
+    which takes the complement). Every cycle at once, or with ``cycle`` that cycle alone for cycles in
+    state 1..``reach`` (the sub-states of a tunnel the cohort can be in by then)."""
+    tunnel = states[row.source].tunnel
+    env = params.context("cycle", tunnel) if cycle is None else params.at_cycle(cycle, tunnel, reach)
     values: RowValues = {}
     for j, e in row.probabilities.items():
         a = params.value(e, env)
-        check_probability(a, e.origin, "transition probability", params.strategy_name, cycle_axis=True)
+        check_probability(a, e.origin, "transition probability", params.strategy_name, cycle_axis=True, cycle=cycle)
         values[j] = a
-    total = sum(values.values(), np.zeros((1, 1, 1)))
+    total = _sum(list(values.values()))
     name = states[row.source].name
-    check_total(
+    high = check_total(
         total,
         row.origin,
         f"row {name} sums",
         params.strategy_name,
         before_rest=row.rest is not None,
         hint=" (use 'rest' for the complement)",
+        cycle=cycle,
     )
     if row.rest is not None:
-        values[row.rest] = np.clip(1.0 - total, 0.0, 1.0)
+        rest = np.subtract(1.0, total, out=total)  # total is a new array: the sum made it
+        # entries are >= 0, so 1 - total <= 1; and >= 0 unless the total passed 1 within the tolerance
+        values[row.rest] = np.clip(rest, 0.0, 1.0, out=rest) if high > 1 else rest
     return values
 
 
-def transition_matrices(rows: list[RowValues], layout: TunnelLayout, samples: int) -> np.ndarray:
-    """The rows as transition matrices (S, T, sub-states, sub-states)."""
-    T = max((v.shape[1] for values in rows for v in values.values()), default=1)
-    n = layout.expanded
-    P = np.zeros((samples, T, n, n))
-    for i, values in enumerate(rows):
-        L, first = layout.sizes[i], layout.offsets[i]
-        for j, v in values.items():
-            v = np.broadcast_to(v, (samples, T, L))
-            for d in range(L):
-                target = first + min(d + 1, L - 1) if j == i else layout.offsets[j]
-                P[:, :, first + d, target] += v[:, :, d]
-    return P
+def _sum(arrays: list[np.ndarray]) -> np.ndarray:
+    """A new array with the sum, the smaller arrays added first (one pass over the largest shape).
+
+    The order depends on the cycle and state-time axes only, not on the number of samples, so a sample's
+    sum is the same in a chunk of any size."""
+    arrays = sorted(arrays, key=lambda a: a.shape[1] * a.shape[2])
+    if not arrays:
+        return np.zeros((1, 1, 1))
+    total = arrays[0] + (arrays[1] if len(arrays) > 1 else 0.0)
+    for a in arrays[2:]:
+        if np.broadcast_shapes(a.shape, total.shape) == total.shape:
+            total += a
+        else:
+            total = total + a
+    return total
+
+
+def varies(row: TransitionRow, params: Parameters) -> tuple[bool, bool]:
+    """Whether a row varies with the model's clock and with the time spent in its (tunnel) state."""
+    clock = residence = False
+    for e in row.probabilities.values():
+        c, r = params.varies(e)
+        clock, residence = clock or c, residence or r
+    return clock, residence

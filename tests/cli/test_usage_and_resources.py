@@ -68,8 +68,8 @@ def test_too_many_samples_are_refused_before_any_work():
 
 
 def test_a_lower_budget_runs_in_smaller_chunks_with_the_same_results_or_is_refused():
-    # sick_sicker: 75 cycles, 4 states; one block of 8,192 samples needs about 124 MiB (model_bytes), so
-    # 10 MiB evaluates 256 samples at a time (the largest power-of-two fraction of a block within 5 MiB)
+    # sick_sicker: 75 cycles, 4 states; one block of 8,192 samples needs about 36 MiB (model_bytes), so
+    # 10 MiB evaluates 1,024 samples at a time (the largest power-of-two fraction of a block within 5 MiB)
     args = ["psa", "sick_sicker", "-n", "10000", "-f", "csv"]
     default, small = runner.invoke(app, args), runner.invoke(app, [*args, "--memory", "10MiB"])
     assert default.exit_code == small.exit_code == 0, small.stderr
@@ -85,14 +85,14 @@ def test_a_model_too_large_for_the_budget_is_refused_at_its_tunnel(write_scenari
     path = write_scenario(text.replace("cycles: 10", "cycles: 100000"))
     ok = runner.invoke(app, ["compare", str(path), "-f", "csv"])
     assert ok.exit_code == 0, ok.stderr
-    # 2 states, 100,001 time points, one cost component (analysis/memory_estimate.py, model_bytes):
-    # 8 bytes x 100,001 x (2 states x (trace, utility, cost) + 2 sums per component + 6) = 11,200,112 bytes, 10.7 MiB
-    refused = runner.invoke(app, ["compare", str(path), "--memory", "5MiB"])
+    # 2 states, 100,001 time points (analysis/memory_estimate.py, model_bytes): 8 bytes x (4 transition
+    # entries + 4 state values + 7 x 2 state vectors + 100,001 x (2 states + 3 amounts)) = 4,000,216 bytes, 3.8 MiB
+    refused = runner.invoke(app, ["compare", str(path), "--memory", "2MiB"])
     assert refused.exit_code == 1
     assert refused.stderr.startswith(f"error: {path}:")
     assert refused.stderr.endswith(
-        "settings.cycles: the model (2 states with tunnels expanded, 100,000 cycles) needs about 10.7 MiB of memory; "
-        "--memory is 5 MiB\n"
+        "settings.cycles: the model (2 states with tunnels expanded, 100,000 cycles) needs about 3.8 MiB of memory; "
+        "--memory is 2 MiB\n"
     )
 
 

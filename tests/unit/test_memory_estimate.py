@@ -34,22 +34,25 @@ def scenario(write_scenario, text: str = MODEL):
 
 
 def test_a_time_homogeneous_model(write_scenario):
-    # transitions 1,000 x 1 x 3 x 3; on the 11 time points: the trace, the utility and the one cost
-    # component per state (3 x 3), two reward sums per component and 6 more
-    assert model_bytes(scenario(write_scenario), 1000) == 8 * (1000 * 9 + 1000 * 11 * (9 + 2 + 6))
+    # per sample: 6 transition entries (well: rest, sick, dead; sick: rest, dead; dead: dead), 3 state values
+    # (well's cost and utility, sick's utility), 7 vectors per state (occupancy now/next/flows, running sums),
+    # and on the 11 time points the trace of 3 states and the cost, QALYs and life-years
+    assert model_bytes(scenario(write_scenario), 1000) == 8 * 1000 * (6 + 3 + 7 * 3 + 11 * (3 + 3))
 
 
-def test_time_dependence_through_a_parameter_multiplies_the_transitions_by_the_cycles(write_scenario):
+def test_time_dependence_through_a_parameter_multiplies_its_entry_by_the_cycles(write_scenario):
     text = MODEL.replace("  p_die: 0.1", "  p_die: 'ifelse(age > 45, 0.2, 0.1)'")
-    assert model_bytes(scenario(write_scenario, text), 1000) == 8 * (1000 * 10 * 9 + 1000 * 11 * 17)
+    # well -> dead now holds one value per cycle (10) instead of 1, twice (formula values, checked probabilities)
+    assert model_bytes(scenario(write_scenario, text), 1000) == 8 * 1000 * (6 + 19 + 3 + 7 * 3 + 11 * (3 + 3))
 
 
 def test_tunnels_and_transition_rewards(write_scenario):
-    # sick as a 5-cycle tunnel: 7 expanded states, folded back onto 3; a transition reward doubles the
-    # transition array (its weighted copy)
+    # sick as a 5-cycle tunnel: 7 expanded states, each with its 7 vectors; no states x states array and no
+    # weighted copy for the transition reward (its flows are among the occupancy vectors); the trace is
+    # kept on the user's 3 states
     text = MODEL.replace("  sick: {utility: 0.5}", "  sick: {utility: 0.5, tunnel_cycles: 5}")
     text += "transition_rewards:\n  - {to: dead, costs: {care: 100}}\n"
-    assert model_bytes(scenario(write_scenario, text), 1000) == 8 * (1000 * 49 * 2 + 1000 * 11 * (7 * 3 + 3 + 2 + 6))
+    assert model_bytes(scenario(write_scenario, text), 1000) == 8 * 1000 * (6 + 3 + 7 * 7 + 11 * (3 + 3))
 
 
 def test_results_thresholds_and_draws_add_up(write_scenario):
@@ -66,24 +69,25 @@ def test_a_model_beyond_the_budget_is_refused_where_it_is_sized(write_scenario):
     text = text.replace("cycles: 10,", "cycles: 100000,")
     sc = scenario(write_scenario, text)
     with pytest.raises(ModelError) as err:
-        check_model(sc, GIB)
-    # 8 x (10,002^2 + 100,001 x (10,002 x 3 + 3 + 2 + 6)) bytes = 23.1 GiB
-    assert 8 * (10_002**2 + 100_001 * (10_002 * 3 + 11)) / GIB == pytest.approx(23.11, abs=0.005)
+        check_model(sc, 4 * MIB)
+    # 8 x (6 + 3 + 7 x 10,002 + 100,001 x 6) bytes = 5.1 MiB
+    assert 8 * (6 + 3 + 7 * 10_002 + 100_001 * 6) / MIB == pytest.approx(5.11, abs=0.005)
     assert str(sc.located(err.value)).endswith(
         ":8:39: states.sick.tunnel_cycles: the model (10,002 states with tunnels expanded, 100,000 cycles) "
-        "needs about 23.1 GiB of memory; --memory is 1 GiB"
+        "needs about 5.1 MiB of memory; --memory is 4 MiB"
     )
-    check_model(sc, 24 * GIB)  # fits a larger budget
+    check_model(sc, 6 * MIB)  # fits a larger budget
 
 
 def test_psa_chunks_are_whole_blocks_or_fractions_of_one_that_fit_half_the_budget():
     sick_sicker = load_scenario(bundled("sick_sicker"))
-    per_block = model_bytes(sick_sicker, 8192)  # about 124 MiB: 4 blocks fit in 512 MiB
-    assert int(GIB / 2 // per_block) == 4 and psa_chunk(sick_sicker, GIB) == 4 * 8192
-    assert psa_chunk(sick_sicker, 64 * GIB) == 8 * 8192  # at most 8 blocks
-    # 78 sub-states, time-varying transitions and transition rewards: about 7.3 MiB per sample
+    per_block = model_bytes(sick_sicker, 8192)  # about 36 MiB: 3 blocks fit in 128 MiB, 8 (the most) in 1 GiB
+    assert int(128 * MIB / 2 // per_block) == 1 and psa_chunk(sick_sicker, 128 * MIB) == 8192
+    assert psa_chunk(sick_sicker, GIB) == psa_chunk(sick_sicker, 64 * GIB) == 8 * 8192  # at most 8 blocks
+    # 78 sub-states with state_time-dependent rows: about 13 KB per sample (the dense engine needed 7.3 MB)
     residence = load_scenario(bundled("sick_sicker_state_residence"))
-    assert 64 <= GIB / 2 / model_bytes(residence, 1) < 128 and psa_chunk(residence, GIB) == 64
+    assert 10_000 < model_bytes(residence, 1) < 20_000
+    assert psa_chunk(residence, GIB) == 8192 * int(GIB / 2 // model_bytes(residence, 8192))
     assert [whole_blocks(n) for n in (1, 3, 100, 8191, 8192, 20000)] == [1, 2, 64, 4096, 8192, 16384]
 
 
