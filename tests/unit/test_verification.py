@@ -101,6 +101,10 @@ def test_a_cost_with_the_wrong_sign_fails_cost_monotonicity():
     result = verify(_edited("sick_sicker", wrong_sign))
     assert _failed(result) == {"cost_monotone"}
     assert "raising c_S1 lowers total cost" in result.failed[0].detail
+    summary = result.tables()["summary"].set_index("check")  # one row per test, its worst case
+    assert list(summary.index) == list(dict.fromkeys(result.frame["check"]))
+    assert summary.loc["cost_monotone", ["rows", "failed", "status"]].tolist() == [4, 4, "fail"]
+    assert summary.loc["zero_mortality", ["rows", "failed", "status"]].tolist() == [4, 0, "pass"]
 
 
 def test_a_utility_above_one_fails_and_qalys_exceed_life_years():
