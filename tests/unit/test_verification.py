@@ -140,3 +140,15 @@ def test_psa_mean_matches_a_linear_tree():
     psa = result.frame[result.frame.check == "psa_mean"]
     assert list(psa.status) == ["pass"] * 3
     assert all(abs(psa.observed - psa.expected) <= psa.tolerance)
+
+
+def test_tree_leaves_that_leave_the_cohort_are_not_a_leak(tmp_path):
+    tree = "tree:\n  branches:\n    - {name: died_early, p: 0.1}\n    - {name: survived, p: rest, state: alive}\n"
+    model = _load(TWO_STATE + tree, tmp_path)
+    result = verify(model)
+    assert result.passed, result.frame[result.frame.status == "fail"].to_string()
+    rows = result.frame.set_index(["check", "strategy"])
+    assert rows.loc[("mass_conservation", "none"), "expected"] == pytest.approx(0.9, abs=1e-12)
+    # 0.9 of the cohort enters the model and, without deaths, lives 10 years (counted at cycle ends)
+    assert rows.loc[("zero_mortality", "none"), "observed"] == pytest.approx(9.0, abs=1e-12)
+    assert rows.loc[("tree_probabilities", "none"), "observed"] == pytest.approx(1.0, abs=1e-12)
