@@ -51,9 +51,17 @@ VERIFY_COLUMNS = [
 ]
 
 
+SUMMARY_COLUMNS = [*VERIFY_COLUMNS, "rows", "failed"]
+
+
 @result_type
 class Verification(Result):
-    """The verification battery: one row per test and strategy (VERIFY_COLUMNS); ``passed`` when none failed."""
+    """The verification battery: one row per test and strategy (VERIFY_COLUMNS); ``passed`` when none failed.
+
+    ``summary`` (``tables()["summary"]``, for tables and reports) has one row per test: its worst case over
+    the strategies (a failing row if there is one, else the one closest to failing), with ``rows`` (how many
+    strategies it was run for) and ``failed`` (how many of them failed).
+    """
 
     sheet: ClassVar[str] = "Verification"
     checks: list[Check]
@@ -61,6 +69,21 @@ class Verification(Result):
     @cached_property
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([dataclasses.asdict(c) for c in self.checks], columns=VERIFY_COLUMNS)
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        frame = self.table
+        gap = frame["observed"] - frame["expected"]
+        gap = gap.where(frame["relation"] == "<=", -gap).where(frame["relation"] != "=", gap.abs())
+        distance = (gap / frame["tolerance"].where(frame["tolerance"] > 0, 1.0)).fillna(-1.0)
+        rank = distance.where(frame["status"] != FAIL, float("inf"))
+        worst = frame.assign(_rank=rank).sort_values("_rank", ascending=False, kind="stable").drop_duplicates("check")
+        order = list(dict.fromkeys(frame["check"]))
+        out = worst.set_index("check").loc[order].reset_index().drop(columns="_rank")
+        grouped = frame.groupby("check", sort=False)["status"]
+        out["rows"] = grouped.size().loc[order].to_numpy()
+        out["failed"] = grouped.agg(lambda s: int((s == FAIL).sum())).loc[order].to_numpy()
+        return out[SUMMARY_COLUMNS]
 
     @property
     def failed(self) -> list[Check]:
@@ -71,7 +94,7 @@ class Verification(Result):
         return not self.failed
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"checks": self.table}
+        return {"checks": self.table, "summary": self.summary}
 
     def body(self) -> dict[str, Any]:
         return self.scenario_header() | {"passed": self.passed, "checks": records(self.table)}

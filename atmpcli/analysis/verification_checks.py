@@ -66,21 +66,22 @@ def _failed_to_run(name: str, expectation: str, error: AtmpError, strategy: str 
 
 
 def mass_conservation(model: DecisionModel, base: list[StrategyOutcome]) -> list[Check]:
-    what = "trace rows sum to 1 (the cohort); no share negative"
+    what = "trace rows sum to the cohort at the start (1 unless tree leaves leave it); no share negative"
     if not model.has_markov:
         return [skipped("mass_conservation", what, "no cohort model (a decision tree only)")]
     out = []
     for o in base:
         trace = o.trace[0]  # type: ignore[index]
         sums = trace.sum(axis=1)
-        worst = int(np.argmax(np.abs(sums - 1.0)))
+        cohort = float(sums[0])
+        worst = int(np.argmax(np.abs(sums - cohort)))
         lowest = float(trace.min())
-        ok = abs(sums[worst] - 1.0) <= MASS and lowest >= -MASS
-        detail = f"furthest from 1 at cycle {worst}; smallest share {lowest:.3g}"
-        off = np.flatnonzero(np.abs(sums - 1.0) > MASS)
+        ok = bool(np.all(np.abs(sums - cohort) <= MASS)) and cohort <= 1 + MASS and lowest >= -MASS
+        detail = f"{cohort:.10g} at the start; furthest from it at cycle {worst}; smallest share {lowest:.3g}"
+        off = np.flatnonzero(np.abs(sums - cohort) > MASS)
         if off.size:
-            detail = f"the cohort is {sums[off[0]]:.10g} from cycle {off[0]}, not 1"
-        row = Check("mass_conservation", o.strategy, what, 1.0, "=", float(sums[worst]), MASS, verdict(ok), detail)
+            detail = f"the cohort is {sums[off[0]]:.10g} from cycle {off[0]}, not {cohort:.10g}"
+        row = Check("mass_conservation", o.strategy, what, cohort, "=", float(sums[worst]), MASS, verdict(ok), detail)
         out.append(row)
     return out
 

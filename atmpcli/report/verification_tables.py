@@ -1,12 +1,11 @@
-"""The Rich table of ``atmpcli verify``: one row per test with its expectation, its worst case over the
-strategies (a failing one when there is one), what was expected and observed there, and the result.
-Every strategy's row is in the CSV/JSON output."""
+"""The Rich table of ``atmpcli verify``: the result's ``summary``, one row per test with its expectation,
+its worst case over the strategies (a failing one when there is one), what was expected and observed
+there, and the result. Every strategy's row is in the CSV/JSON output."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from rich.console import Group
 from rich.table import Table
 
@@ -22,37 +21,24 @@ def _figure(x: Any) -> str:
     return "" if missing(x) else f"{x:.6g}"
 
 
-def worst_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per test: a failing one if any, else the one furthest from its expectation (in tolerances)."""
-    gap = frame["observed"] - frame["expected"]
-    gap = gap.where(frame["relation"] == "<=", -gap).where(frame["relation"] != "=", gap.abs())
-    distance = gap / frame["tolerance"].where(frame["tolerance"] > 0, 1)
-    rank = (frame["status"] == "fail") * 1e300 + distance.fillna(-1.0)
-    order = frame.assign(_rank=rank).sort_values("_rank", ascending=False, kind="stable")
-    first = order.drop_duplicates("check")
-    return first.set_index("check").loc[list(dict.fromkeys(frame["check"]))].reset_index().drop(columns="_rank")
-
-
 def verification_table(r: Verification) -> Group:
     frame = r.frame
-    counts = frame.groupby("check", sort=False)["status"].agg(list)
     t = Table(caption="worst case over the strategies shown; every row in --format csv", caption_justify="left")
     t.add_column("Test", ratio=3)
     t.add_column("Strategy", ratio=1)
     t.add_column("Expected", justify="right", no_wrap=True)
     t.add_column("Observed", justify="right", no_wrap=True)
     t.add_column("Result", no_wrap=True)
-    for row in worst_rows(frame).itertuples(index=False):
-        statuses = counts[row.check]
+    for row in r.summary.itertuples(index=False):
         applies = row.status != "not applicable"
         note = row.detail if row.status != "pass" else ""
-        strategy = row.strategy if row.status == "fail" or len(statuses) == 1 else f"all {len(statuses)}"
+        strategy = row.strategy if row.status == "fail" or row.rows == 1 else f"all {row.rows}"
         t.add_row(
             f"{row.check}\n[dim]{row.expectation}" + (f"\n{note}" if note else "") + "[/dim]",
             strategy,
             f"{row.relation} {_figure(row.expected)}" if applies and not missing(row.expected) else "",
             _figure(row.observed),
-            MARK[row.status] + (f" {statuses.count('fail')}/{len(statuses)}" if row.status == "fail" else ""),
+            MARK[row.status] + (f" {row.failed}/{row.rows}" if row.status == "fail" else ""),
         )
     n_fail = int((frame["status"] == "fail").sum())
     verdict = f"{n_fail} of {len(frame)} checks failed" if n_fail else f"all {len(frame)} checks passed or do not apply"

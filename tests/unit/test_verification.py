@@ -101,6 +101,10 @@ def test_a_cost_with_the_wrong_sign_fails_cost_monotonicity():
     result = verify(_edited("sick_sicker", wrong_sign))
     assert _failed(result) == {"cost_monotone"}
     assert "raising c_S1 lowers total cost" in result.failed[0].detail
+    summary = result.tables()["summary"].set_index("check")  # one row per test, its worst case
+    assert list(summary.index) == list(dict.fromkeys(result.frame["check"]))
+    assert summary.loc["cost_monotone", ["rows", "failed", "status"]].tolist() == [4, 4, "fail"]
+    assert summary.loc["zero_mortality", ["rows", "failed", "status"]].tolist() == [4, 0, "pass"]
 
 
 def test_a_utility_above_one_fails_and_qalys_exceed_life_years():
@@ -136,3 +140,15 @@ def test_psa_mean_matches_a_linear_tree():
     psa = result.frame[result.frame.check == "psa_mean"]
     assert list(psa.status) == ["pass"] * 3
     assert all(abs(psa.observed - psa.expected) <= psa.tolerance)
+
+
+def test_tree_leaves_that_leave_the_cohort_are_not_a_leak(tmp_path):
+    tree = "tree:\n  branches:\n    - {name: died_early, p: 0.1}\n    - {name: survived, p: rest, state: alive}\n"
+    model = _load(TWO_STATE + tree, tmp_path)
+    result = verify(model)
+    assert result.passed, result.frame[result.frame.status == "fail"].to_string()
+    rows = result.frame.set_index(["check", "strategy"])
+    assert rows.loc[("mass_conservation", "none"), "expected"] == pytest.approx(0.9, abs=1e-12)
+    # 0.9 of the cohort enters the model and, without deaths, lives 10 years (counted at cycle ends)
+    assert rows.loc[("zero_mortality", "none"), "observed"] == pytest.approx(9.0, abs=1e-12)
+    assert rows.loc[("tree_probabilities", "none"), "observed"] == pytest.approx(1.0, abs=1e-12)
