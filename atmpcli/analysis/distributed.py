@@ -33,7 +33,7 @@ def psa_chunk(
     """One chunk of a PSA, run on a worker."""
     sc = _model(rebuild)
     draws = sampler(sc).draw(seed, start, size)
-    costs, effects = evaluate_chunk(sc, draws, size)
+    costs, effects = evaluate_chunk(sc, draws, size, start)
     return start, costs, effects, (draws if keep_draws else {})
 
 

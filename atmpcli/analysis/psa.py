@@ -141,13 +141,14 @@ class GivenDraws:
         return {k: v[start : start + size] for k, v in self.table.items()}
 
 
-def evaluate_chunk(sc: DecisionModel, draws: Draws, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Costs and effects (size, strategies) of one chunk of parameter sets."""
+def evaluate_chunk(sc: DecisionModel, draws: Draws, size: int, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Costs and effects (size, strategies) of one chunk of parameter sets, the first being sample
+    ``start`` + 1 of the run (as errors number it)."""
     costs = np.empty((size, len(sc.strategies)))
     effects = np.empty((size, len(sc.strategies)))
     outputs = Outputs.decision(sc.settings.effect)  # each sample's cost and effect, nothing else
     for j, strategy in enumerate(sc.strategies):
-        o = evaluate_strategy(sc, strategy, draws, size, outputs)
+        o = evaluate_strategy(sc, strategy, draws, size, outputs, first_sample=start)
         costs[:, j] = o.cost
         effects[:, j] = _effect(sc, o)
     return costs, effects
@@ -170,7 +171,7 @@ class ChunkTask:
     def __call__(self, sc: DecisionModel, i: int) -> tuple[np.ndarray, np.ndarray, Draws]:
         start, size = self.chunks[i]
         draws = self.draws(sc, start, size)
-        costs, effects = evaluate_chunk(sc, draws, size)
+        costs, effects = evaluate_chunk(sc, draws, size, start)
         return costs, effects, ({n: np.asarray(v, dtype=float) for n, v in draws.items()} if self.keep_draws else {})
 
 

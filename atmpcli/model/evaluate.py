@@ -13,6 +13,8 @@ The entry points are :func:`evaluate` and :func:`evaluate_strategy`. Errors insi
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from atmpcli.errors import ModelError
@@ -46,6 +48,7 @@ def evaluate_strategy(
     draws: dict[str, np.ndarray] | None = None,
     samples: int = 1,
     outputs: Outputs = EVERYTHING,
+    first_sample: int = 0,
 ) -> StrategyOutcome:
     """Per-person costs, QALYs, life-years and responders of one strategy, for S = ``samples``.
 
@@ -66,6 +69,8 @@ def evaluate_strategy(
             for plan in strategy.payments:
                 _charge_payment_plan(model, plan, params, outcome, outcome.infused)
     except ModelError as error:
+        if error.sample is not None and first_sample:  # number the sample within the whole run, not the chunk
+            error = dataclasses.replace(error, sample=error.sample + first_sample)
         raise model.located(error) from None
     return outcome
 

@@ -55,7 +55,7 @@ def html_to_pdf(page: str, path: Path, timeout: float = 120) -> None:
             f"--user-data-dir={Path(tmp) / 'profile'}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={target}",
-            source.as_uri(),
+            source.resolve().as_uri(),  # a relative -o (cart.pdf) makes the folder relative
         ]
         try:
             done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)

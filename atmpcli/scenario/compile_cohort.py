@@ -154,8 +154,9 @@ def _severity(c: Compiler) -> Severity | None:
     from atmpcli.analysis.norms import BUNDLED
 
     norms = sev.norms
-    if norms.lower().endswith(".csv"):
-        norms = str(c.path.parent / norms)
+    if norms.lower().endswith(".csv"):  # inside the scenario's folder (scenario/paths.py, --allow-path)
+        found = c.data_file(norms, ("settings", "severity", "norms"), "norms file")
+        norms = str(found) if found is not None else norms
     elif norms not in BUNDLED:
         c.fail(("settings", "severity", "norms"), f"unknown norms '{norms}'; choose one of {', '.join(BUNDLED)}")
     age = sev.start_age if sev.start_age is not None else st.start_age

@@ -144,3 +144,17 @@ def test_allow_path_must_be_a_folder(folders):
     assert result.stderr == (
         f"error: Invalid value for --allow-path: {private / 'nothere'} is not a folder (see 'atmpcli compare --help')\n"
     )
+
+
+def test_severity_norms_outside_the_folder_are_refused(folders):
+    """settings.severity.norms (a CSV) is confined like a look-up file (issue 14's norms, issue 13's rule)."""
+    models, private = folders
+    (private / "norms.csv").write_text("age,female,utility\n40,0,0.9\n")
+    text = (Path(__file__).parents[1] / "data" / "rules_toy.yaml").read_text()
+    path = models / "toy.yaml"
+    path.write_text(
+        text.replace("severity: {female: 0.5}", f"severity: {{female: 0.5, norms: {private / 'norms.csv'}}}")
+    )
+    message = one_error(["compare", str(path), "--severity"])
+    assert message.startswith(f"error: {path}:14:") and "settings.severity.norms" in message
+    assert "outside" in message or "not allowed" in message or "--allow-path" in message

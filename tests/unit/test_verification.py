@@ -110,6 +110,7 @@ def test_a_cost_with_the_wrong_sign_fails_cost_monotonicity():
 def test_a_utility_above_one_fails_and_qalys_exceed_life_years():
     def too_high(d):
         d["parameters"]["u_H"] = 1.5
+        d["settings"]["utility_range"] = [-1, 2]  # past the loader's sanity check (scenario/sanity.py)
 
     result = verify(_edited("sick_sicker", too_high))
     assert _failed(result) == {"utilities_at_most_1", "qalys_within_life_years"}

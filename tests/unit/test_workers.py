@@ -111,12 +111,12 @@ def bad_rates(n: int, bad: dict[int, float]) -> dict[str, np.ndarray]:
 
 
 def test_the_error_is_the_first_failing_chunks_as_with_one_worker(sick_sicker, tmp_path):
-    # chunks of 8,192: chunk 1 fails at its sample 1,809 and chunk 2 at its 1,809 + 1,000; one process
-    # stops at chunk 1, and so must the pool, even when a worker meets chunk 2 first
+    # chunks of 8,192: chunk 1 fails at its sample 1,809 (10,001 of the run) and chunk 2 at its 1,809 + 1,000;
+    # one process stops at chunk 1, and so must the pool, even when a worker meets chunk 2 first
     table = bad_rates(3 * BLOCK + 5, {BLOCK + 1808: -1.0, 2 * BLOCK + 2808: -2.0})
     with pytest.raises(ScenarioError) as one:
         run_on_draws(sick_sicker, table, chunk=BLOCK)
-    assert "in sample 1809 " in str(one.value)
+    assert f"in sample {BLOCK + 1809} " in str(one.value)  # numbered within the run, not the chunk
     with pytest.raises(ScenarioError) as pooled:
         run_with_a_worker(sick_sicker, ChunkTask(GivenDraws(table), chunks(3 * BLOCK + 5, BLOCK), True), tmp_path)
     assert str(pooled.value) == str(one.value)
@@ -171,7 +171,8 @@ def test_cli_error_from_workers_is_the_one_process_line(tmp_path):
     assert one.exit_code == two.exit_code == 1
     assert two.stdout == one.stdout == ""
     assert two.stderr == one.stderr
-    assert one.stderr.count("\n") == 1 and "transitions.H.H:" in one.stderr and "in sample 100 " in one.stderr
+    assert one.stderr.count("\n") == 1 and "transitions.H.H:" in one.stderr
+    assert f"in sample {CHUNK + 100} " in one.stderr  # row CHUNK + 99 (0-based): numbered in the run, not its chunk
 
 
 @pytest.mark.parametrize(
