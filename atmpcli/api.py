@@ -94,11 +94,16 @@ class Results:
         keep_draws: bool = False,
         evppi_method: str = "auto",
         workers: int = 1,
+        severity: bool = False,
     ) -> PSASummary:
         from atmpcli.analysis.psa_summary import summarise_psa
 
         sc = self.scenario
         wtps = list(wtp) if wtp is not None else list(sc.settings.wtp)
+        if severity:  # as psa --severity: the severity-weighted thresholds beside the given ones
+            from atmpcli.analysis.weighted_decisions import severity_weighted_thresholds
+
+            wtps = severity_weighted_thresholds(sc, wtps)[1]
         samples_run = self._sampled(
             samples, seed, keep_draws or bool(evppi), len(wtps), [len(g) for g in evppi], workers=workers
         )
@@ -175,6 +180,7 @@ class Results:
         wtp: Sequence[float] | None = None,
         low: float | None = None,
         high: float | None = None,
+        severity: bool = False,
     ) -> ThresholdResult:
         from atmpcli.analysis.threshold import priced_strategy, threshold
 
@@ -182,7 +188,12 @@ class Results:
         thresholds = list(wtp) if wtp is not None else list(sc.settings.wtp)
         if strategy is None and thresholds:  # as the CLI: the strategy whose results the parameter changes
             strategy = priced_strategy(sc, parameter, thresholds[0])[0]
-        return threshold(sc, parameter, strategy or sc.strategies[0].name, thresholds, low, high)
+        weight = 1.0
+        if severity:  # as threshold --severity: QALYs weighted by the base case's NICE severity weight
+            from atmpcli.analysis.weighted_decisions import severity_weight
+
+            weight = severity_weight(sc)
+        return threshold(sc, parameter, strategy or sc.strategies[0].name, thresholds, low, high, weight=weight)
 
     def decision_rules(
         self, wtp: Sequence[float] | None = None, price: str | None = None, rules: Sequence[str] = ()
@@ -290,13 +301,22 @@ class Model:
         evppi_method: str = "auto",
         population: float | None = None,
         workers: int = 1,
+        severity: bool = False,
     ) -> pd.DataFrame:
         """``atmpcli psa``: the tidy summary (measure, strategy, wtp, parameters, value), or with ``per_sample``
         what ``psa --per-sample`` writes (sample, cost_<strategy>..., effect_<strategy>..., the draws).
         ``evppi_method``: auto, gam, gp or splines (docs/methods.md); ``workers``: processes (the same
-        numbers whatever their number; ``psa --workers``)."""
+        numbers whatever their number; ``psa --workers``); ``severity``: ``psa --severity``."""
         result = self.results.psa(
-            samples, seed, wtp, evppi, population, keep_draws=per_sample, evppi_method=evppi_method, workers=workers
+            samples,
+            seed,
+            wtp,
+            evppi,
+            population,
+            keep_draws=per_sample,
+            evppi_method=evppi_method,
+            workers=workers,
+            severity=severity,
         )
         return result.psa.frame if per_sample else result.frame
 
@@ -351,9 +371,11 @@ class Model:
         wtp: Sequence[float] | None = None,
         low: float | None = None,
         high: float | None = None,
+        severity: bool = False,
     ) -> pd.DataFrame:
-        """``atmpcli threshold``: per willingness to pay, the value of ``parameter`` where ``strategy`` turns optimal."""
-        return self.results.threshold(parameter, strategy, wtp, low, high).frame
+        """``atmpcli threshold``: per willingness to pay, the value of ``parameter`` where ``strategy`` turns optimal;
+        with ``severity`` (``threshold --severity``) at the severity-weighted threshold."""
+        return self.results.threshold(parameter, strategy, wtp, low, high, severity).frame
 
     def decision_rules(
         self, wtp: Sequence[float] | None = None, price: str | None = None, benchmarks: bool = False

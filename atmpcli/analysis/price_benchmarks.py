@@ -1,8 +1,8 @@
 """evLYG and ICER's health-benefit price benchmarks from a scenario's base case (docs/decision-rules.md).
 
-Both need the time profile of each arm, which only a cohort (Markov) model keeps: QALYs and life-years
-at each time point (corrected, undiscounted) for the evLYG, and the costs other than the therapy's price
-at each time point for the shared-savings and cost-offset-cap scenarios. The price is the ``product``
+Both need the time profile of each arm, which cohort (Markov) and partitioned survival models keep (a
+decision tree alone has none): QALYs and life-years at each time point (corrected, undiscounted) for
+the evLYG, and the costs other than the therapy's price at each time point for the shared-savings and cost-offset-cap scenarios. The price is the ``product``
 cost component (a cell or gene therapy's pathway price, with any payment schedule's present value).
 """
 
@@ -49,7 +49,7 @@ def discount_ratio(model: DecisionModel, rate: float) -> np.ndarray:
 
 def evlyg_row(model: DecisionModel, o: StrategyOutcome, comp: StrategyOutcome) -> dict[str, Any]:
     """The evLYG of ``o`` against the comparator: shared survival valued at the strategy's own utility,
-    the added life-years at 0.851 (decision_rules.evlyg); NaN without a cohort model's time profile."""
+    the added life-years at 0.851 (decision_rules.evlyg); NaN without a time profile (a decision tree alone)."""
     inc_q = float(o.qalys[0] - comp.qalys[0]) if o.qalys is not None and comp.qalys is not None else math.nan
     row = {"strategy": o.strategy, "comparator": comp.strategy, "inc_qalys": inc_q}
     if o.qaly_points is None or o.ly_points is None or comp.qaly_points is None or comp.ly_points is None:

@@ -117,7 +117,7 @@ def weighted_decisions(
     severity = _severity(model, comp, warnings) if {"nice_severity", "zin_reference_value"} & set(rules) else None
     ev = [evlyg_row(model, o, comp) for o in others]
     if "evlyg" in rules and any(math.isnan(r["evlyg"]) for r in ev):
-        warnings.append("the evLYG needs a cohort (Markov) model's time profile: left out")
+        warnings.append("the evLYG needs a time profile (a Markov or partitioned survival model): left out")
     rows: list[dict[str, Any]] = []
     for o, e in zip(others, ev, strict=True):
         base = _increments(o, comp)
@@ -153,6 +153,12 @@ def severity_weight(model: DecisionModel) -> float:
     row = _severity(model, evaluate_strategy(model, model.comparator), [])
     assert row is not None
     return float(row["severity_weight"])
+
+
+def severity_weighted_thresholds(model: DecisionModel, thresholds: Sequence[float]) -> tuple[float, list[float]]:
+    """``psa --severity``: the base case's severity weight and the thresholds with weight x each beside them."""
+    weight = severity_weight(model)
+    return weight, sorted(set(thresholds) | {weight * t for t in thresholds})
 
 
 def _rules(model: DecisionModel, requested: Sequence[str]) -> tuple[str, ...]:

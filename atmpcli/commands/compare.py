@@ -88,8 +88,10 @@ def compare(
     from atmpcli.report.workbook import comparison_workbook
 
     if severity or benchmarks:
-        if long:
-            raise typer.BadParameter("--long is for the comparison, not --severity/--benchmarks", param_hint="--long")
+        # the rules are per person (a maximum price, a benchmark) and have no figure: refuse, never ignore
+        for given, hint in ((long, "--long"), (per is not Per.person, "--per"), (out.plot is not None, "--plot")):
+            if given:
+                raise typer.BadParameter("only for the comparison, not with --severity/--benchmarks", param_hint=hint)
         with reporting_errors():
             model = load(scenario, variant, sets, reference_case)
         _decision_rules(model, wtp, price, severity, benchmarks, out)

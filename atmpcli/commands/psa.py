@@ -158,7 +158,7 @@ def psa(
         typer.Option(
             "--severity",
             help="Add the severity-weighted thresholds (NICE's weight x each threshold: the CEAC and EVPI "
-            "with QALYs weighted; settings.severity).",
+            "with QALYs weighted; settings.severity). The base case's weight; no HST weight (docs/decision-rules.md).",
         ),
     ] = False,
     *,
@@ -178,6 +178,11 @@ def psa(
         if results is not None:
             if scenario is not None or draws is not None:
                 raise typer.BadParameter("--results analyses a file on its own: give no scenario and no --draws")
+            if severity:  # the weight is the scenario's comparator's QALY shortfall: a results file has neither
+                raise typer.BadParameter(
+                    "needs a SCENARIO (its comparator's QALYs and settings.severity), not --results",
+                    param_hint="--severity",
+                )
             wtps = thresholds([], wtp, wtp_grid)
             if not wtps:
                 raise typer.BadParameter("give --wtp or --wtp-grid when analysing a results file")
@@ -224,12 +229,11 @@ def psa(
 
 def _severity_weighted(sc: Any, wtps: list[float]) -> list[float]:
     """The thresholds and, beside them, NICE's severity weight times each (the base case's weight)."""
-    from atmpcli.analysis.weighted_decisions import severity_weight
+    from atmpcli.analysis.weighted_decisions import severity_weighted_thresholds
 
-    weight = severity_weight(sc)
-    weighted = [weight * w for w in wtps]
-    note(f"NICE severity weight x {weight:g}: also at {', '.join(f'{w:,.0f}' for w in weighted)}")
-    return sorted(set(wtps) | set(weighted))
+    weight, both = severity_weighted_thresholds(sc, wtps)
+    note(f"NICE severity weight x {weight:g}: also at {', '.join(f'{weight * w:,.0f}' for w in wtps)}")
+    return both
 
 
 def _check_evppi_method(method: str, groups: list[list[str]]) -> None:

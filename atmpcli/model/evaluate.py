@@ -89,7 +89,8 @@ def _evaluate(
     trace = survival = cost_points = q_points = ly_points = None
     if model.partitions:  # partitioned survival: occupancy read off curves (model/partitioned_survival.py)
         start = _start_distribution(model, strategy, params, tree, layout)
-        trace, cost_points, survival = run_partitioned(model, params, start, totals)
+        trace, points, survival = run_partitioned(model, params, start, totals)
+        cost_points, q_points, ly_points = (points.get(k) for k in ("cost", "qalys", "life_years"))
     elif model.has_markov:
         start = _start_distribution(model, strategy, params, tree, layout)
         trace, points = _run_cohort(model, params, start, layout, totals)

@@ -37,7 +37,7 @@ class StrategyOutcome:
     payments: list[Payment] = field(default_factory=list)  # what the payer pays, per person, by therapy
     # undiscounted cost at each time point (corrected; one-off costs at t = 0), for budget impact; (S, n+1)
     cost_points: np.ndarray | None = None
-    # QALYs and life-years at each time point, corrected and undiscounted, for the evLYG; (S, n+1); Markov only
+    # QALYs and life-years at each time point, corrected and undiscounted, for the evLYG; (S, n+1); Markov and PSM
     qaly_points: np.ndarray | None = None
     ly_points: np.ndarray | None = None
     survival: SurvivalSummary | None = None  # partitioned survival: PFS above OS, curves against the general population

@@ -24,7 +24,7 @@ class Outputs:
     undiscounted: bool = True  # undiscounted totals next to the discounted ones
     trace: bool = True  # the cohort trace (S, n + 1, states)
     cost_points: bool = True  # undiscounted cost at each time point (budget impact)
-    effect_points: bool = True  # undiscounted QALYs and life-years at each time point (evLYG), Markov models
+    effect_points: bool = True  # undiscounted QALYs and life-years at each time point (evLYG): Markov and PSM
     survival: bool = True  # a partitioned survival model's reviewer checks
 
     @classmethod

@@ -46,11 +46,12 @@ class SurvivalSummary:
 
 def run_partitioned(
     model: DecisionModel, params: Parameters, start: np.ndarray, totals: Totals
-) -> tuple[np.ndarray | None, np.ndarray | None, SurvivalSummary | None]:
+) -> tuple[np.ndarray | None, dict[str, np.ndarray], SurvivalSummary | None]:
     """The rewards of a partitioned survival model added to ``totals``.
 
     ``start`` is the cohort at t = 0 by state (S, states). Returns the trace (S, n+1, states), the
-    undiscounted cost at each time point and the reviewer's checks, each only when requested.
+    undiscounted cost, QALYs and life-years at each time point (by kind: "cost", "qalys", "life_years";
+    corrected, as a Markov model's) and the reviewer's checks, each only when requested.
     """
     surv = model.survival
     assert surv is not None
@@ -81,13 +82,13 @@ def run_partitioned(
             summary.roles[name] = (part.name, role)
     if outputs.survival:
         _checks(surv, params, summary, n)
-    cost_points = _add_rewards(model, params, shares, totals)
+    points = _add_rewards(model, params, shares, totals)
     trace = None
     if outputs.trace:
         trace = np.zeros((S, n + 1, len(model.states)))
         for i, share in shares.items():
             trace[:, :, i] = share
-    return trace, cost_points, summary if outputs.survival else None
+    return trace, points, summary if outputs.survival else None
 
 
 def _add_share(shares: dict[int, np.ndarray], i: int, x: np.ndarray) -> None:
@@ -145,13 +146,14 @@ def _checks(surv: SurvivalModel, params: Parameters, summary: SurvivalSummary, n
 
 def _add_rewards(
     model: DecisionModel, params: Parameters, shares: dict[int, np.ndarray], totals: Totals
-) -> np.ndarray | None:
+) -> dict[str, np.ndarray]:
     """State costs, utilities and life-years and one-off payoffs at death, weighted and discounted.
 
     Values that are constant in time multiply the state's weighted occupancy (one sum over time points
-    per state and weight) rather than the occupancy at every time point. Returns the undiscounted cost
-    per time point when it is requested. Sums over time are einsums (no BLAS product), so a sample's
-    result does not depend on the samples evaluated with it.
+    per state and weight) rather than the occupancy at every time point. Returns the requested
+    undiscounted amounts per time point by kind (cost; QALYs and life-years for the evLYG). Sums over
+    time are einsums (no BLAS product), so a sample's result does not depend on the samples evaluated
+    with it.
     """
     settings, n, S = model.settings, model.n_cycles, params.samples
     dt = settings.cycle_length
@@ -161,7 +163,7 @@ def _add_rewards(
     weights = {r: reward_weights(method, n, r, dt, timing) for r in {*rates.values(), 0.0}}
     roles = {False: None} | ({True: 0.0} if totals.outputs.undiscounted else {})
     point = params.context("point")
-    cost_points = np.zeros((S, n + 1)) if totals.outputs.cost_points else None
+    points = _point_arrays(totals, S, n)
     for i, share in shares.items():
         st = model.states[i]
         summed: dict[float, np.ndarray] = {}  # the share summed over time with each rate's weights
@@ -175,12 +177,19 @@ def _add_rewards(
             for undiscounted, rate in roles.items():
                 r = rates[kind] if rate is None else rate
                 totals.add(quantity, _weighted(share, value, weights[r], summed, r), undiscounted)
-            if cost_points is not None and kind == "cost":
-                cost_points += share * value
-    flow_points = _add_flows(model, params, shares, totals, weights, rates, roles)
-    if cost_points is None:
-        return None
-    return (cost_points + flow_points) * weights[0.0]  # the counting convention's weights, undiscounted
+            point_kind = "cost" if kind == "cost" else quantity
+            if point_kind in points:
+                points[point_kind] = points[point_kind] + share * value
+    _add_flows(model, params, shares, totals, weights, rates, roles, points)
+    return {k: x * weights[0.0] for k, x in points.items()}  # the counting convention's weights, undiscounted
+
+
+def _point_arrays(totals: Totals, S: int, n: int) -> dict[str, np.ndarray]:
+    """Zeroed amounts per time point for each requested kind (QALYs only with utilities)."""
+    out = {"cost": np.zeros((S, n + 1))} if totals.outputs.cost_points else {}
+    if totals.outputs.effect_points:
+        out |= {k: np.zeros((S, n + 1)) for k in ("qalys", "life_years") if totals.wants(k)}
+    return out
 
 
 def _weighted(
@@ -203,11 +212,11 @@ def _add_flows(
     weights: dict[float, np.ndarray],
     rates: dict[str, float],
     roles: dict[bool, float | None],
-) -> np.ndarray:
-    """One-off payoffs on the flow into dead states (the increase of their share in each cycle); returns their
-    undiscounted cost per time point before the counting weights."""
+    points: dict[str, np.ndarray],
+) -> None:
+    """One-off payoffs on the flow into dead states (the increase of their share in each cycle), also added
+    undiscounted to ``points`` (before the counting weights) for the kinds requested there."""
     n, S = model.n_cycles, params.samples
-    cost_points = np.zeros((1, n + 1))
     cycle = params.context("cycle") if model.transition_rewards else {}
     for reward in model.transition_rewards:
         flow = np.zeros((S, n + 1))
@@ -224,9 +233,9 @@ def _add_flows(
             for undiscounted, rate in roles.items():
                 w = weights[rate if rate is not None else rates[kind]]
                 totals.add(quantity, np.einsum("st,t->s", r, w), undiscounted)
-            if kind == "cost":
-                cost_points = cost_points + r
-    return cost_points
+            point_kind = "cost" if kind == "cost" else quantity
+            if point_kind in points:
+                points[point_kind] = points[point_kind] + r
 
 
 def _per_cycle(value: np.ndarray, n: int) -> np.ndarray:

@@ -174,3 +174,19 @@ def test_survival_checks_and_warnings_of_the_api_are_the_cli_json(tmp_path):
             line for line in result.stderr.splitlines() if line.startswith("warning: ")
         ]
     assert doc["warnings"]  # the second scenario has some
+
+
+def test_severity_options_of_the_api_are_the_cli_csv():
+    """threshold --severity and psa --severity: Model.threshold(severity=True) and Model.psa(severity=True)."""
+    toy = str(ROOT / "tests" / "data" / "rules_toy.yaml")
+    run_both(
+        ["threshold", toy, "-p", "price", "--severity"], lambda: atmpcli.load(toy).threshold("price", severity=True)
+    )
+    # the toy's maximum price at 1.7 x USD 100,000 (tests/unit/test_weighted_decisions.py): 300,000 + 170,000 dQ - dC
+    weighted = atmpcli.load(toy).threshold("price", severity=True)
+    assert weighted["threshold"][0] == pytest.approx(300_000 + 170_000 * 1.164 - 1_710, abs=0.01)
+    female = {"settings.severity.female": 0.4}
+    run_both(
+        ["psa", "cart_pediatric_all", "-n", "20", "--severity", "--set", "settings.severity.female=0.4"],
+        lambda: atmpcli.load("cart_pediatric_all", sets=female).psa(samples=20, severity=True),
+    )

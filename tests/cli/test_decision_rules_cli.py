@@ -84,3 +84,20 @@ def test_every_column_is_documented():
     documented = {n.strip() for span in re.findall(r"`([^`]+)`", text) for n in span.split(",")}
     for column in [*DECISION_COLUMNS, *BENCHMARK_COLUMNS, *EVLYG_COLUMNS, "zin_reference_value"]:
         assert column in documented, column
+
+
+def test_options_the_rules_cannot_honour_are_refused(tmp_path):
+    """--per cohort and --plot would be ignored by --severity/--benchmarks: a usage error instead."""
+    for flag in ("--severity", "--benchmarks"):
+        per = run("compare", TOY, flag, "--per", "cohort")
+        assert per.exit_code == 2 and "--per: only for the comparison, not with --severity/--benchmarks" in per.stderr
+        plot = run("compare", TOY, flag, "--plot", str(tmp_path / "x.png"))
+        assert plot.exit_code == 2 and "--plot" in plot.stderr and not (tmp_path / "x.png").exists()
+    assert run("compare", TOY, "--severity", "--per", "person").exit_code == 0
+
+
+def test_psa_severity_with_a_results_file_is_refused(tmp_path):
+    results = tmp_path / "r.csv"
+    results.write_text("cost_a,effect_a,cost_b,effect_b\n1,1,2,2\n")
+    bad = run("psa", "--results", str(results), "--wtp", "1000", "--severity")
+    assert bad.exit_code == 2 and "--severity: needs a SCENARIO" in bad.stderr

@@ -153,3 +153,33 @@ def test_price_parameter_checked(price, message):
         return
     with pytest.raises(AtmpError, match=message):
         weighted_decisions(toy(), price=price)
+
+
+PSM_TOY = DATA / "rules_psm_toy.yaml"
+
+
+def test_evlyg_of_a_partitioned_survival_model_by_hand():
+    """The PSM twin (OS with S(1), S(2) = 0.5, 0.25 and 0.9, 0.81): the same evLYG as the Markov toy."""
+    r = weighted_decisions(load_scenario(PSM_TOY), price="price")
+    (row,) = r.evlyg.to_dict("records")
+    assert row["life_years_gained"] == pytest.approx(0.96)
+    assert row["evlys"] == pytest.approx(EVLY) and row["comparator_evlys"] == pytest.approx(0.375)
+    assert row["evlyg"] == pytest.approx(EVLYG)
+    assert not any("evLYG" in w for w in r.warnings)
+    got = {(b.offsets, b.measure, b.threshold): b.benchmark_price for b in r.benchmarks.itertuples()}
+    assert got[("capped", "evlyg", 150_000)] == pytest.approx(150_000 * EVLYG + 150_000 + OFFSETS[1])
+
+
+def test_evlyg_of_a_partitioned_survival_model_where_the_curves_cross():
+    """The therapy's OS drops below standard care's in year 2 (S = 0.9, 0.2 against 0.5, 0.25): year 1's
+    added 0.4 life-years at 0.851 and shared 0.5 at 0.9; year 2 adds none and shares 0.2 at 0.9."""
+    # a Weibull through S(1) = 0.9 and S(2) = 0.2: (t / scale)^shape = -ln S(t) at t = 1, 2
+    shape = math.log2(math.log(0.2) / math.log(0.9))
+    scale = (-math.log(0.9)) ** (-1 / shape)
+    text = PSM_TOY.read_text().replace(
+        "{family: exp, time_unit: years, parameters: {rate: 0.10536051565782628}}",
+        f"{{family: weibull, time_unit: years, parameters: {{shape: {shape!r}, scale: {scale!r}}}}}",
+    )
+    (row,) = weighted_decisions(load_scenario(PSM_TOY, text=text)).evlyg.to_dict("records")
+    assert row["evlys"] == pytest.approx(0.9 * 0.5 + 0.851 * 0.4 + 0.9 * 0.2)
+    assert row["evlyg"] == pytest.approx(0.9 * 0.5 + 0.851 * 0.4 + 0.9 * 0.2 - 0.375)
