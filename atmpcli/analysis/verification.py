@@ -21,6 +21,7 @@ from atmpcli.analysis.inputs import context
 from atmpcli.analysis.result import Result, records, result_type
 from atmpcli.analysis.verification_checks import (
     COST,
+    DEATH,
     FAIL,
     UTILITY,
     Check,
@@ -113,6 +114,7 @@ def verify(model: DecisionModel) -> Verification:
         *identical(model),
         *monotone(model, COST),
         *monotone(model, UTILITY),
+        *monotone(model, DEATH),
         *tree_probabilities(model, base),
         *extreme_values(model),
         *psa_mean(model),

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from atmpcli.analysis.dsa import inputs
-from atmpcli.analysis.verification_roles import COST, UTILITY, inputs_moving_only, uses
+from atmpcli.analysis.verification_roles import (
+    COST,
+    DEATH,
+    UTILITY,
+    inputs_moving_only,
+    mortality_inputs,
+    transition_role,
+    uses,
+)
 from atmpcli.errors import AtmpError
 from atmpcli.model.cycle_correction_and_discounting import correction_weights
 from atmpcli.model.decision_model import DecisionModel, Strategy
@@ -94,8 +102,6 @@ def zero_mortality(model: DecisionModel) -> list[Check]:
     what = "no deaths: life-years = share alive at the start x the horizon"
     if not model.has_markov:
         return [skipped("zero_mortality", what, "no cohort model (a decision tree only)")]
-    if model.partitions:
-        return [skipped("zero_mortality", what, "partitioned survival: deaths follow the OS curve, not a transition")]
     st = model.settings
     horizon = float(correction_weights(st.method, model.n_cycles).sum()) * st.cycle_length
     alive = np.array([s.alive for s in model.states])
@@ -110,6 +116,7 @@ def zero_mortality(model: DecisionModel) -> list[Check]:
         share = float(o.trace[0, 0][alive].sum())  # type: ignore[index]
         expected = share * horizon + _one_off_life_years(changed, s.name)
         detail = f"{share:.6g} alive at the start; horizon {horizon:g} years ({st.method})"
+        detail += "; overall survival 1" if model.partitions else ""
         out.append(_compare("zero_mortality", s.name, what, expected, float(o.life_years_undiscounted[0]), detail))
     return out
 
@@ -163,8 +170,9 @@ def zero_discount(model: DecisionModel, base: list[StrategyOutcome]) -> list[Che
         if b.qalys_undiscounted is not None and o.qalys is not None:
             pairs["QALYs"] = (b.qalys_undiscounted, o.qalys)
         bad = [k for k, (e, v) in pairs.items() if not _close(float(e[0]), float(v[0]))[0]]
-        c = _compare("zero_discount", o.strategy, what, float(b.cost_undiscounted[0]), float(o.cost[0]))
-        c.detail = "cost shown; " + (f"differs: {', '.join(bad)}" if bad else ", ".join(pairs) + " equal")
+        shown = "cost" if float(b.cost_undiscounted[0]) != 0 or len(pairs) == 1 else list(pairs)[-1]  # no costs
+        c = _compare("zero_discount", o.strategy, what, float(pairs[shown][0][0]), float(pairs[shown][1][0]))
+        c.detail = f"{shown} shown; " + (f"differs: {', '.join(bad)}" if bad else ", ".join(pairs) + " equal")
         c.status = verdict(not bad)
         out.append(c)
     return out
@@ -213,19 +221,39 @@ def tree_probabilities(model: DecisionModel, base: list[StrategyOutcome]) -> lis
     return out
 
 
+MONOTONE = {  # role -> (what the test expects, what it raises, the total it watches)
+    COST: (f"raising a cost input {RAISE:.0%} never lowers cost, moves no effect", "costs", "total cost"),
+    UTILITY: (
+        f"raising a utility input {RAISE:.0%} moves QALYs its way, not costs or life-years",
+        "utilities",
+        "QALYs",
+    ),
+    DEATH: (
+        f"raising a mortality input {RAISE:.0%} never raises life-years",
+        "transitions out of alive states",
+        "life-years",
+    ),
+}
+
+
 def monotone(model: DecisionModel, role: str) -> list[Check]:
     """Costs: raising a cost input never lowers a strategy's total cost and changes no effect. Utilities:
     raising a utility input moves QALYs the way it moves the utilities it enters (a disutility lowers them)
-    and changes no cost or life-years."""
-    name = f"{role}_monotone"
-    if role == COST:
-        what = f"raising a cost input {RAISE:.0%} never lowers cost, moves no effect"
-    else:
-        what = f"raising a utility input {RAISE:.0%} moves QALYs its way, not costs or life-years"
+    and changes no cost or life-years. Deaths: raising a mortality input that raises the probabilities of
+    dying it enters (lowers them: the other way round) never raises (lowers) undiscounted life-years."""
+    name = f"{'mortality' if role == DEATH else role}_monotone"
+    what, moves, _ = MONOTONE[role]
+    if role == DEATH and not model.has_markov:
+        return [skipped(name, what, "no cohort model (a decision tree only)")]
+    if role == DEATH and model.partitions:
+        why = "partitioned survival: deaths follow the OS curve, not a transition (see survival_curves)"
+        return [skipped(name, what, why)]
     values = inputs(model)
-    names = inputs_moving_only(model, role, values)
+    names = mortality_inputs(model, values) if role == DEATH else inputs_moving_only(model, role, values)
     if not names:
-        return [skipped(name, what, f"no parameter moves {'costs' if role == COST else 'utilities'} only")]
+        return [
+            skipped(name, what, f"no parameter moves {moves} only" + (" (deaths among them)" if role == DEATH else ""))
+        ]
     n = len(names) + 1  # the last sample is the base case
     settings = {p: np.full(n, values[p]) for p in names}
     for i, p in enumerate(names):
@@ -235,20 +263,21 @@ def monotone(model: DecisionModel, role: str) -> list[Check]:
     for s in model.strategies:
         try:
             o = evaluate_strategy(model, s.name, settings, n)
-            sign = np.ones(len(names)) if role == COST else _utility_directions(model, s, settings, n)
+            sign = _directions(model, s, settings, n, role)
         except AtmpError as error:
             out.append(_failed_to_run(name, what, error, s.name))
             continue
-        out.append(_monotone_row(name, what, s.name, names, o, sign, role))
+        out.append(_monotone_row(name, s.name, names, o, sign, role))
     return out
 
 
-def _monotone_row(
-    name: str, what: str, strategy: str, names: list[str], o: StrategyOutcome, sign: np.ndarray, role: str
-) -> Check:
-    moved = o.cost if role == COST else o.qalys
+def _monotone_row(name: str, strategy: str, names: list[str], o: StrategyOutcome, sign: np.ndarray, role: str) -> Check:
+    what, _, total = MONOTONE[role]
+    moved = {COST: o.cost, UTILITY: o.qalys, DEATH: o.life_years_undiscounted}[role]
     assert moved is not None
-    fixed = [o.qalys, o.life_years] if role == COST else [o.cost, o.life_years]
+    fixed = {COST: [o.qalys, o.life_years], UTILITY: [o.cost, o.life_years], DEATH: []}[role]
+    if role == DEATH:
+        sign = -sign  # more deaths, fewer life-years
     tol = EXACT * max(1.0, abs(float(moved[-1])))
     change = (moved[:-1] - moved[-1]) * np.nan_to_num(sign)  # in the expected direction; mixed ones left out
     worst = int(np.argmin(change))
@@ -257,13 +286,30 @@ def _monotone_row(
     detail = f"{len(names)} inputs; the smallest change in the expected direction from raising {names[worst]}"
     if change[worst] < -tol:
         way = "lowers" if sign[worst] > 0 else "raises"
-        detail = f"raising {names[worst]} {way} {'total cost' if role == COST else 'QALYs'}"
+        detail = f"raising {names[worst]} {way} {total}"
     if strays:
         detail += f"; raising {', '.join(dict.fromkeys(strays))} also changed what it should not"
     mixed = [names[i] for i in np.flatnonzero(np.isnan(sign))]
     if mixed:
-        detail += f"; left out (raise some utilities, lower others): {', '.join(mixed)}"
+        why = "move people between alive states too" if role == DEATH else "raise some utilities, lower others"
+        detail += f"; left out ({why}): {', '.join(mixed)}"
     return Check(name, strategy, what, 0.0, ">=", float(change[worst]), tol, verdict(ok), detail)
+
+
+def _directions(model: DecisionModel, strategy: Strategy, settings: dict, n: int, role: str) -> np.ndarray:
+    """Per raised input, the way it moves what it reaches: +1 up, -1 down, NaN both (left out)."""
+    if role == COST:
+        return np.ones(n - 1)
+    if role == UTILITY:
+        return _utility_directions(model, strategy, settings, n)
+    return _death_directions(model, strategy, settings, n)
+
+
+def _changes(params: Parameters, expr, env: dict, n: int) -> np.ndarray:
+    """(raised inputs, time points, times in state): a formula's value less its base-case value."""
+    value = params.value(expr, env)
+    v = np.broadcast_to(value, (n, *value.shape[1:]))
+    return v[:-1] - v[-1]
 
 
 def _utility_directions(model: DecisionModel, strategy: Strategy, settings: dict, n: int) -> np.ndarray:
@@ -274,17 +320,38 @@ def _utility_directions(model: DecisionModel, strategy: Strategy, settings: dict
     up = np.zeros(n - 1, dtype=bool)
     down = np.zeros(n - 1, dtype=bool)
     for role, expr in uses(model):
-        if role != UTILITY:
-            continue
-        v = np.broadcast_to(params.value(expr, env), (n, *params.value(expr, env).shape[1:]))
-        d = (v[:-1] - v[-1]).reshape(n - 1, -1)
-        up |= (d > EXACT).any(axis=1)
-        down |= (d < -EXACT).any(axis=1)
+        if role == UTILITY:
+            d = _changes(params, expr, env, n).reshape(n - 1, -1)
+            up |= (d > EXACT).any(axis=1)
+            down |= (d < -EXACT).any(axis=1)
     return np.where(up & down, np.nan, np.where(down, -1.0, 1.0))
 
 
+def _death_directions(model: DecisionModel, strategy: Strategy, settings: dict, n: int) -> np.ndarray:
+    """Per raised input: +1 when, in every cycle and row out of an alive state, no probability of dying
+    falls and no probability of staying alive (the row's complement included) rises, so the raised model is
+    the base case with some more of the cohort killed: its life-years cannot be higher. -1 the other way
+    round (a probability of surviving raised), NaN when neither holds."""
+    params = Parameters(model, strategy, settings, n)
+    env = params.context("cycle", max([st.tunnel for st in model.states], default=1))
+    more = np.ones(n - 1, dtype=bool)  # more deaths
+    fewer = np.ones(n - 1, dtype=bool)
+    for row in model.transitions:
+        if not model.states[row.source].alive:
+            continue
+        changes = {t: _changes(params, e, env, n) for t, e in row.probabilities.items()}
+        if row.rest is not None and changes:
+            changes[row.rest] = -sum(np.broadcast_arrays(*changes.values()))
+        for target, change in changes.items():
+            d = change.reshape(n - 1, -1)
+            dying = transition_role(model, row.source, target) == DEATH
+            more &= ~((d < -EXACT) if dying else (d > EXACT)).any(axis=1)
+            fewer &= ~((d > EXACT) if dying else (d < -EXACT)).any(axis=1)
+    return np.where(more, 1.0, np.where(fewer, -1.0, np.nan))
+
+
 def utilities_at_most_one(model: DecisionModel) -> list[Check]:
-    what = "no state's utility above 1 (full health) at any time"
+    what = "no state's utility above 1 (full health, per year) at any time"
     if not any(st.utility is not None for st in model.states):
         return [skipped("utilities_at_most_1", what, "no state has a utility")]
     full = model.settings.cycle_length if model.settings.state_values_per == "cycle" else 1.0
@@ -301,7 +368,9 @@ def utilities_at_most_one(model: DecisionModel) -> list[Check]:
             out.append(_failed_to_run("utilities_at_most_1", what, error, s.name))
             continue
         top = max(highest, key=lambda k: highest[k])
-        row = Check("utilities_at_most_1", s.name, what, full, "<=", highest[top], EXACT, PASS, f"highest in {top}")
-        row.status = verdict(highest[top] <= full + EXACT)
+        per_year = highest[top] / full  # per cycle: a cycle of full health is worth the cycle length
+        where = f"highest in {top}" + (f" ({highest[top]:.6g} per cycle of {full:.6g} years)" if full != 1 else "")
+        row = Check("utilities_at_most_1", s.name, what, 1.0, "<=", per_year, EXACT, PASS, where)
+        row.status = verdict(per_year <= 1 + EXACT)
         out.append(row)
     return out

@@ -1,9 +1,13 @@
-"""Which input parameters move only costs, or only utilities: the ones a monotonicity test may raise.
+"""Which input parameters move only costs, only utilities or only deaths: the ones a monotonicity test may raise.
 
 A parameter is a *cost input* when it is a plain number and every formula that uses it, directly or through
 other parameters, is a cost (of a state, a transition, a tree branch, the start, or a therapy's price). A
-*utility input* likewise reaches only utilities and one-off QALYs. Raising a cost input can then change
-nothing but costs, and should never lower them; raising a utility input should never lower QALYs.
+*utility input* likewise reaches only utilities and one-off QALYs, a *mortality input* only the
+transition probabilities out of alive states, at least one of them into a dead state (a death probability,
+a hazard, an SMR that scales one, also where the other probabilities of the row are written ``(1 - p_die) *
+...``). Raising a cost input can then change nothing but costs, and should never lower them; raising a
+utility input should never lower QALYs; moving more of the cohort into a dead state, which nobody leaves and
+where nobody accrues life-years, should never raise life-years.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Iterator
 from atmpcli.model.decision_model import Branch, DecisionModel, Payoff
 from atmpcli.model.expressions import Expression
 
-COST, UTILITY, OTHER = "cost", "utility", "other"
+COST, UTILITY, DEATH, TRANSITION, OTHER = "cost", "utility", "death", "transition", "other"
 
 
 def _payoff(p: Payoff | None) -> Iterator[tuple[str, Expression]]:
@@ -38,16 +42,25 @@ def _branches(branches: list[Branch]) -> Iterator[tuple[str, Expression]]:
         yield from _branches(b.children)
 
 
+def transition_role(model: DecisionModel, source: int, target: int) -> str:
+    """DEATH from an alive state into a dead one, TRANSITION from an alive state to an alive one, OTHER
+    out of a dead state (which nobody leaves: scenario/sanity.py)."""
+    if not model.states[source].alive:
+        return OTHER
+    return TRANSITION if model.states[target].alive else DEATH
+
+
 def uses(model: DecisionModel) -> Iterator[tuple[str, Expression]]:
-    """Every formula of the model outside its parameters, with its role (cost, utility or other)."""
+    """Every formula of the model outside its parameters, with its role (cost, utility, death, transition
+    or other: see :func:`transition_role`)."""
     for st in model.states:
         for e in st.costs.values():
             yield COST, e
         if st.utility is not None:
             yield UTILITY, st.utility
     for row in model.transitions:
-        for e in row.probabilities.values():
-            yield OTHER, e
+        for target, e in row.probabilities.items():
+            yield transition_role(model, row.source, target), e
     for r in model.transition_rewards:
         yield from _payoff(r.payoff)
     yield from _payoff(model.start)
@@ -99,3 +112,10 @@ def inputs_moving_only(model: DecisionModel, role: str, candidates: dict[str, fl
     """The ``candidates`` (plain-number parameters) whose formulas are all of ``role``."""
     r = roles(model)
     return [n for n in candidates if r.get(n) == {role}]
+
+
+def mortality_inputs(model: DecisionModel, candidates: dict[str, float]) -> list[str]:
+    """The ``candidates`` that reach only transition probabilities out of alive states, one at least into
+    a dead state."""
+    r = roles(model)
+    return [n for n in candidates if DEATH in r.get(n, set()) and r[n] <= {DEATH, TRANSITION}]

@@ -32,13 +32,17 @@ def extreme_values(model: DecisionModel) -> list[Check]:
     except AtmpError as error:
         return [Check("extreme_values", "", what, status=FAIL, detail=str(error))]
     names = [n for n, d in dists.items() if d.kind != "fixed"]
-    if not names:
+    grouped = [n for g in model.dirichlet for n in g.parameters]
+    if not names and not grouped:
         return [skipped("extreme_values", what, "no parameter has a distribution")]
     base = base_values(model)
-    cases = [(n, q) for n in names for q in EXTREMES]
-    settings = {n: np.full(len(cases), base[n]) for n in names}
+    cases = [(n, q) for n in names + grouped for q in EXTREMES]
+    settings = {n: np.full(len(cases), base[n]) for n in names + grouped}
     for i, (n, q) in enumerate(cases):
-        settings[n][i] = float(dists[n].quantile(np.array([q]))[0])
+        if n in dists and dists[n].kind != "fixed":
+            settings[n][i] = float(dists[n].quantile(np.array([q]))[0])
+    for g in model.dirichlet:
+        _dirichlet_extremes(g.parameters, np.asarray(g.alpha, dtype=float), cases, settings)
     failures: list[str] = []
     for s in model.strategies:
         try:
@@ -50,12 +54,29 @@ def extreme_values(model: DecisionModel) -> list[Check]:
         except AtmpError:
             failures += _one_at_a_time(model, s.name, settings, cases)
     c = Check("extreme_values", "", what, 0.0, "=", float(len(failures)), 0.0, verdict(not failures))
+    n_groups = len(model.dirichlet)
+    groups = f" (of them {len(grouped)} in {n_groups} Dirichlet group{'s' * (n_groups > 1)})" if grouped else ""
     c.detail = (
         "; ".join(failures[:3])
         if failures
-        else f"{len(names)} distributions x 2 quantiles x {len(model.strategies)} strategies"
+        else f"{len(names) + len(grouped)} distributions{groups} x 2 quantiles x {len(model.strategies)} strategies"
     )
     return [c]
+
+
+def _dirichlet_extremes(names: list[str], alpha: np.ndarray, cases: list, settings: dict) -> None:
+    """Each share of a Dirichlet group at its marginal's quantile (Beta(a_i, a_0 - a_i)), the others at
+    their expectation given it, E[x_j | x_i] = (1 - x_i) a_j / (a_0 - a_i): the group still sums to 1."""
+    from scipy.stats import beta
+
+    total = float(alpha.sum())
+    for i, (n, q) in enumerate(cases):
+        if n not in names:
+            continue
+        k = names.index(n)
+        x = float(beta.ppf(q, alpha[k], total - alpha[k]))
+        for j, other in enumerate(names):
+            settings[other][i] = x if j == k else (1 - x) * alpha[j] / (total - alpha[k])
 
 
 def _one_at_a_time(model: DecisionModel, strategy: str, settings: dict, cases: list) -> list[str]:

@@ -130,9 +130,10 @@ def _decision_rules(
 
 @app.command(
     epilog="Examples:\n\n  atmpcli trace hiv_chancellor --format csv > trace.csv\n\n"
-    "  atmpcli trace sick_sicker --strategy B -o trace.xlsx"
+    "  atmpcli trace sick_sicker --strategy B -o trace.xlsx\n\n"
+    "  atmpcli trace sick_sicker --plot trace.png"
 )
-@output_options()
+@output_options(plot=True)
 @scenario_options()
 def trace(
     scenario: ScenarioArg,
@@ -148,11 +149,12 @@ def trace(
 ) -> None:
     """The cohort trace: the share of the cohort in each state at each cycle, per strategy (long format)."""
     from atmpcli.analysis.trace import cohort_trace
+    from atmpcli.report.figures import cohort_trace_figure
     from atmpcli.report.scenario_tables import trace_tables
 
     with reporting_errors():
         result = cohort_trace(load(scenario, variant, sets, reference_case), strategy)
-    emit(result, out, table=trace_tables)
+    emit(result, out, table=trace_tables, figure=cohort_trace_figure)
 
 
 @app.command(epilog="Examples:\n\n  atmpcli icers results.csv\n\n  other_tool --csv | atmpcli icers - --format json")

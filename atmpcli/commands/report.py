@@ -56,6 +56,9 @@ def report(
     figures: Annotated[
         bool, typer.Option("--figures/--no-figures", help="Draw the figures (in the HTML/PDF, or next to a .md).")
     ] = True,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Also run the black-box verification tests (atmpcli verify).")
+    ] = False,
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
@@ -65,7 +68,8 @@ def report(
     It holds every analysis the scenario supports: the base case with the CE plane, trace and payments;
     the budget impact; a PSA (with --psa-samples) with CEAC, CEAF and EVPI on a grid of thresholds
     (--wtp-grid, default 0 to about twice the largest of the scenario's thresholds and ICERs); the one-way
-    analysis with its tornado; the named variants side by side. A PDF is printed by headless Chromium.
+    analysis with its tornado; the named variants side by side; with --verify the black-box verification
+    tests (item 17). A PDF is printed by headless Chromium.
     """
     import tempfile
 
@@ -82,7 +86,7 @@ def report(
             what = f"the report's PSA ({psa_samples:,} samples)"
             check_request(sc, what, samples=psa_samples, batch=min(psa_samples, psa_chunk(sc, memory())))
         variants = None if variant else (lambda v: load(scenario, v, sets, reference_case))
-        contents = report_contents(sc, psa_samples, seed, grid, variants)
+        contents = report_contents(sc, psa_samples, seed, grid, variants, verify=verify)
         if suffix == ".md":
             folder = output.with_name(output.stem + "_files")
             if figures:
@@ -107,11 +111,13 @@ def report_contents(
     seed: int,
     grid: list[float] | None = None,
     load_variant: Callable[[str | None], DecisionModel] | None = None,
+    *,
+    verify: bool = False,
 ) -> ReportContents:
     """The results a report shows: the comparison and inputs; a PSA when asked for; a one-way analysis of
     the first strategy that is not the comparator when the scenario has ranges or distributions; the
     named variants side by side when ``load_variant`` (a variant's name -> the scenario with it applied) is
-    given; the budget impact when the scenario has one."""
+    given; the budget impact when the scenario has one; the verification tests with ``verify``."""
     from atmpcli.analysis import dsa as D
     from atmpcli.analysis.compare import compare
     from atmpcli.analysis.inputs import scenario_inputs
@@ -144,6 +150,10 @@ def report_contents(
         from atmpcli.api import budget_impact_of
 
         contents.budget = budget_impact_of(sc)
+    if verify:
+        from atmpcli.analysis.verification import verify as run_verify
+
+        contents.verification = run_verify(sc)
     return contents
 
 

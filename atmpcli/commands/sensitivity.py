@@ -106,7 +106,7 @@ def dsa(
 ) -> None:
     """One-way (tornado) and two-way deterministic sensitivity analysis."""
     from atmpcli.analysis.dsa import OneWay, sensitivity
-    from atmpcli.report.figures import tornado_figure
+    from atmpcli.report.figures import tornado_figure, two_way_figure
     from atmpcli.report.uncertainty_tables import tornado_table, two_way_table
 
     pair = None
@@ -132,7 +132,7 @@ def dsa(
     if isinstance(result, OneWay):
         emit(result, out, table=tornado_table, figure=tornado_figure)
     else:
-        emit(result, out, table=two_way_table)
+        emit(result, out, table=two_way_table, figure=two_way_figure)
 
 
 @app.command(

@@ -22,7 +22,8 @@ def verify(
     out: OutputOptions,
 ) -> None:
     """Run black-box verification tests on a model (zero mortality, utilities 1, no discounting, identical
-    strategies, monotone costs and utilities, mass balance, extreme values, PSA mean); exit 1 if one fails."""
+    strategies, monotone costs, utilities and life-years, mass balance, extreme values, PSA mean); exit 1 if one
+    fails."""
     from atmpcli.analysis.verification import verify as run_verify
     from atmpcli.report.verification_tables import verification_table
 

@@ -1,9 +1,9 @@
 """A decision model changed on purpose, as a reviewer's black-box tests change it (analysis/verification.py).
 
 Each function returns a new :class:`DecisionModel` (the input is not touched) with one thing changed in the
-model itself, not in its YAML: no mortality, every utility 1, no discounting, every strategy a copy of the
-comparator. The copy keeps the model's ``located`` (errors still name the file) but no ``rebuild``: it
-cannot be built again from its file.
+model itself, not in its YAML: no mortality (no transitions into dead states, or overall survival 1), every
+utility 1, no discounting, every strategy a copy of the comparator. The copy keeps the model's ``located``
+(errors still name the file) but no ``rebuild``: it cannot be built again from its file.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from atmpcli.model.decision_model import (
     Tree,
 )
 from atmpcli.model.expressions import Expression
+from atmpcli.model.survival_model import SurvivalModel
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,14 @@ def dead_states(model: DecisionModel) -> set[int]:
 
 
 def without_mortality(model: DecisionModel) -> DecisionModel:
-    """No one dies in the cohort model: every transition into a dead state is removed.
+    """No one dies in the cohort model: every transition into a dead state is removed, and in a
+    partitioned survival model every overall-survival curve is 1 at all times.
 
     The removed probability stays where it was: a row whose complement (``rest``) went to a dead state, or
     that had none, sends its complement back to its own state. Nobody moves from an alive state to a dead one.
     """
+    if model.partitions:
+        return _without_deaths_from_curves(model)
     dead = dead_states(model)
     rows = []
     for row in model.transitions:
@@ -80,6 +84,34 @@ def without_mortality(model: DecisionModel) -> DecisionModel:
             kept.pop(rest)  # its own probability is now the complement
         rows.append(dataclasses.replace(row, probabilities=kept, rest=rest))
     return _copy(model, transitions=rows)
+
+
+@dataclass
+class _NoDeaths(SurvivalModel):
+    """The model's curves, and copies of some (``immortal``) with S(t) = 1: a cumulative hazard of 0."""
+
+    immortal: frozenset[str] = frozenset()
+
+    def cumhaz(self, name: str, env: Mapping[str, Any], t: object) -> np.ndarray:
+        if name in self.immortal:
+            t2 = np.asarray(t, dtype=float)
+            return np.zeros(t2.reshape(1, -1).shape if t2.ndim < 2 else t2.shape)
+        return super().cumhaz(name, env, t)
+
+    def grid(self, name: str, env: Mapping[str, Any], k: int) -> np.ndarray:
+        return np.zeros((1, k + 1)) if name in self.immortal else super().grid(name, env, k)
+
+
+def _without_deaths_from_curves(model: DecisionModel) -> DecisionModel:
+    """Each partition's OS curves replaced by copies named ``<curve> (no deaths)`` that never fall; the PFS
+    curves (and any curve built on an OS curve) as they were, capped at OS = 1 as always."""
+    surv = model.survival
+    assert surv is not None
+    renamed = {c: f"{c} (no deaths)" for p in model.partitions for c in p.os.values()}
+    curves = dict(surv.curves) | {new: dataclasses.replace(surv.curves[c], name=new) for c, new in renamed.items()}
+    survival = _NoDeaths(curves, surv.general_population, surv.step, immortal=frozenset(renamed.values()))
+    partitions = [dataclasses.replace(p, os={s: renamed[c] for s, c in p.os.items()}) for p in model.partitions]
+    return _copy(model, survival=survival, partitions=partitions)
 
 
 def with_unit_utilities(model: DecisionModel) -> DecisionModel:

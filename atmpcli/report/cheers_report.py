@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
     from atmpcli.analysis.inputs import ScenarioInputs
     from atmpcli.analysis.psa_summary import PSASummary
     from atmpcli.analysis.variants import ScenarioAnalysis
+    from atmpcli.analysis.verification import Verification
 
 CHEERS_ITEMS = [
     "1. Title",
@@ -80,6 +81,7 @@ class ReportContents:
     one_way: OneWay | None = None
     variants: ScenarioAnalysis | None = None
     budget: BudgetImpact | None = None
+    verification: Verification | None = None
     # figure key ("ce_plane", "psa", "tornado", "budget") -> its path relative to the report's image folder
     figures: dict[str, str] = field(default_factory=dict)
 
@@ -257,7 +259,9 @@ def _methods(c: ReportContents) -> list[Section]:
             17,
             [
                 f"Counting convention (within-cycle correction): {code(st['method'])}; state values per "
-                f"{st['state_values_per']}. The formulas are in atmpcli's docs/methods.md."
+                f"{st['state_values_per']}. The formulas are in atmpcli's docs/methods.md.",
+                "",
+                *verification(c),
             ],
         ),
         (
@@ -270,6 +274,15 @@ def _methods(c: ReportContents) -> list[Section]:
         ),
         (19, ["Distributional effects are not analysed."]),
     ]
+
+
+def verification(c: ReportContents) -> list[str]:
+    """The black-box verification tests, when they were run (``report --verify``)."""
+    if c.verification is None:
+        return [f"Model verification: not run (use {code('--verify')}, or {code('atmpcli verify')})."]
+    from atmpcli.report.verification_tables import verification_markdown
+
+    return verification_markdown(c.verification)
 
 
 def _uncertainty_methods(c: ReportContents) -> list[Section]:

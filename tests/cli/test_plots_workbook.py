@@ -55,6 +55,8 @@ def test_other_commands_write_their_table_as_a_sheet(tmp_path):
         ["psa", "sick_sicker", "-n", "200", "--wtp-grid", "0:150000:50000"],
         ["dsa", "sick_sicker", "--strategy", "B", "--wtp", "100000"],
         ["budget-impact", "cart_belgium_budget"],
+        ["dsa", "sick_sicker", "--two-way", "c_trtB,u_S1", "--steps", "4", "--strategy", "B", "--wtp", "100000"],
+        ["trace", "sick_sicker"],
     ],
 )
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
@@ -63,6 +65,7 @@ def test_plots_are_written(args, suffix, tmp_path):
     result = runner.invoke(app, [*args, "--plot", str(path)])
     assert result.exit_code == 0, result.stderr
     assert path.stat().st_size > 5000
+    assert f"wrote {path}" in result.stderr  # no command takes --plot and draws nothing
 
 
 def test_plot_needs_png_svg_or_pdf(tmp_path):

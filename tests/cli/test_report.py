@@ -171,3 +171,53 @@ def test_thresholds_that_are_not_round_numbers(tmp_path):
     result = runner.invoke(app, ["report", str(scenario), "-o", str(tmp_path / "r.md"), "--no-figures"])
     assert result.exit_code == 0, result.stderr
     assert "| Strategy | At 1,500,000 | At 123,457 |" in (tmp_path / "r.md").read_text()
+
+
+def _item(text: str, number: int) -> str:
+    """The text of CHEERS item ``number`` (up to the next item)."""
+    start = text.index(f"\n### {CHEERS_ITEMS[number - 1]}\n")
+    return text[start : text.index(f"\n### {CHEERS_ITEMS[number]}\n")]
+
+
+def test_verification_section_with_every_test_its_figures_and_result(tmp_path):
+    path = tmp_path / "hiv.md"
+    result = runner.invoke(app, ["report", "hiv_chancellor", "-o", str(path), "--verify", "--no-figures"])
+    assert result.exit_code == 0, result.stderr
+    item = _item(path.read_text(), 17)  # CHEERS 2022 item 17: analytics, assumptions, approaches to validation
+    assert "#### Model verification (TECH-VER black-box tests, `atmpcli verify`)" in item
+    from atmpcli.analysis.verification import verify
+    from atmpcli.scenario.compile import load_scenario
+    from tests.conftest import bundled
+
+    summary = verify(load_scenario(bundled("hiv_chancellor"))).summary
+    rows = [line for line in item.splitlines() if line.startswith("| ") and not line.startswith("| Test")]
+    assert [r.split(" | ")[0][2:] for r in rows] == [c.replace("_", " ") for c in summary["check"]]
+    zero = next(r for r in rows if r.startswith("| zero mortality"))  # the figures, as the verify table has them
+    expected = summary.set_index("check").loc["zero_mortality", "expected"]
+    assert f"= {expected:.6g}" in zero and zero.endswith("| pass |")
+    assert "| pfs within os |" in item and "— _no partitioned survival model with PFS_ |" in item
+    assert "Dirichlet group" not in item  # the details of passing tests are in atmpcli verify, not here
+    assert f"All {int(summary['rows'].sum())} checks (tests × strategies) passed or do not apply." in item
+
+
+def test_a_failing_test_is_marked_in_the_report():
+    import yaml
+
+    from atmpcli.commands.report import report_contents
+    from atmpcli.report.cheers_report import build_markdown
+    from atmpcli.scenario.compile import load_scenario
+    from tests.conftest import bundled
+
+    data = yaml.safe_load(bundled("sick_sicker").read_text())
+    data["states"]["S1"]["costs"]["state"] = "-c_S1"  # a cost with the wrong sign
+    sc = load_scenario(bundled("sick_sicker"), text=yaml.safe_dump(data, sort_keys=False))
+    item = _item(build_markdown(report_contents(sc, 0, 1, verify=True)), 17)
+    row = next(line for line in item.splitlines() if line.startswith("| cost monotone"))
+    assert "raising c_S1 lowers total cost" in row and row.endswith("| **FAIL** (4 of 4) |")
+    assert "**4 of 44 checks failed**" in item
+
+
+def test_without_verify_the_report_says_how_to_run_it(tmp_path):
+    path = tmp_path / "hiv.md"
+    assert runner.invoke(app, ["report", "hiv_chancellor", "-o", str(path), "--no-figures"]).exit_code == 0
+    assert "Model verification: not run (use `--verify`, or `atmpcli verify`)." in _item(path.read_text(), 17)

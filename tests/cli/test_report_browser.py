@@ -79,3 +79,21 @@ def test_the_checks_can_fail(page, tmp_path):
     assert any(c.startswith("td: aaaa") for c in checks["overflowing"])
     assert any("undefined_function" in e for e in page.errors)
     assert any("missing.png" in e or "ERR_FILE_NOT_FOUND" in e for e in page.errors)
+
+
+@pytest.mark.parametrize(("width", "media"), [(1280, "screen"), (PRINT_WIDTH, "print")], ids=["screen", "print"])
+def test_verification_table_fits_in_chromium(page, tmp_path_factory, width, media):
+    """The verification section (report --verify, item 17): its 15-row table fits on screen and in print."""
+    path = tmp_path_factory.getbasetemp() / f"verified-{media}.html"
+    result = runner.invoke(app, ["report", "sick_sicker", "-o", str(path), "--verify", "--no-figures"])
+    assert result.exit_code == 0, result.stderr
+    page.errors.clear()
+    page.open(path.as_uri(), width, media=media)
+    checks = page.evaluate(CHECKS)
+    assert checks["overflowing"] == [] and checks["page"] <= 0 and checks["body"] <= 0
+    rows = page.evaluate(
+        "[...document.querySelectorAll('h4')].find(h => h.textContent.startsWith('Model verification'))"
+        ".nextElementSibling.nextElementSibling.querySelectorAll('tbody tr').length"
+    )
+    assert rows == 15
+    assert page.errors == []

@@ -126,3 +126,10 @@ def test_tables_at_widths(golden, stem, args, width):
     result = runner.invoke(app, args, env={"COLUMNS": str(width), "NO_COLOR": "1"})
     assert result.exit_code == 0, result.stderr
     golden(f"{stem}-{width}cols.txt", result.stdout)
+
+
+def test_report_with_verification(golden, tmp_path):
+    """report --verify: the verification table in item 17 (hiv_chancellor: Dirichlet rows moved to their extremes)."""
+    target = tmp_path / "report.md"
+    run("report", "hiv_chancellor", "-o", str(target), "--verify", "--no-figures")
+    golden("hiv_chancellor/report_verified.md", target.read_text(encoding="utf-8"))

@@ -196,7 +196,9 @@ def test_ceac_draws_the_ceaf_as_a_line_and_evpi_under_it(sick_psa):
     ceaf = next(a for a in ceac.get_lines() if a.get_label().startswith("CEAF"))
     assert ceaf.get_linestyle() == "-" and ceaf.get_marker() in ("None", None, "")
     assert list(ceaf.get_ydata()) == pytest.approx(list(sick_psa.ceaf))
-    assert list(evpi.get_lines()[0].get_ydata()) == pytest.approx(list(sick_psa.evpi))
+    # an EVPI below a millionth of a currency unit is rounding (here 2.9e-11 at threshold 0): drawn as 0
+    drawn = np.where(np.abs(sick_psa.evpi) < 1e-6, 0.0, sick_psa.evpi)
+    assert sick_psa.evpi[0] != 0 and list(evpi.get_lines()[0].get_ydata()) == pytest.approx(list(drawn))
     assert evpi.get_xlabel() == "Willingness to pay (USD/QALY)"
     fig.canvas.draw()
     legend = fig.subfigs[1].legends[0].get_window_extent()
@@ -310,3 +312,107 @@ def test_survival_figure_in_pdf_with_every_fit_and_its_legend(tmp_path):
     assert (tmp_path / "fits.pdf").read_bytes().startswith(b"%PDF-")
     with pytest.raises(ValueError, match="not '.gif'"):
         fits_figure(fits, tmp_path / "fits.gif")
+
+
+@pytest.fixture(scope="module")
+def sick_two_way():
+    sc = load_scenario(bundled("sick_sicker"))
+    a, b = D.ranges(sc, ["c_trtB", "u_S1"])
+    return D.two_way(sc, a, b, 5, outcome="inc_nmb", strategy="B", comparator="SoC", wtp=150_000)
+
+
+def test_two_way_map_shows_the_optimal_strategy_and_the_outcome_per_cell(sick_two_way):
+    tw = sick_two_way
+    fig = F.draw_two_way(tw)
+    left = axes_titled(fig, "Highest net monetary benefit at 150,000 USD/QALY")
+    right = axes_titled(fig, "The outcome")
+    assert (left.get_xlabel(), left.get_ylabel()) == ("c_trtB", "u_S1")
+    # the cells are the grid: one per pair of values, coloured by the optimal strategy's colour
+    mesh = left.collections[0]
+    fig.canvas.draw()  # the cells get their colours when drawn
+    assert mesh.get_array().shape == (5, 5)
+    col = colours(["SoC", "A", "B", "AB"])
+    assert set(legend_labels(fig)[0]) == {s for row in tw.optimal for s in row}
+    for j in range(5):
+        for i in range(5):  # pcolormesh's cells run along the x axis (a) first, row by row in b
+            face = to_hex(mesh.get_facecolors()[j * 5 + i])
+            assert face == col[tw.optimal[i][j]].lower()
+    values = right.collections[0].get_array().reshape(5, 5)
+    assert np.allclose(values.T, tw.values)  # the outcome itself, not a rescaling
+    assert left.get_xticklabels()[0].get_text() == f"{tw.a_values[0]:,.0f}"
+    texts_inside(fig)
+    plt.close(fig)
+
+
+def test_two_way_map_draws_the_zero_line_where_the_decision_changes(sick_two_way):
+    tw = dataclasses.replace(sick_two_way, values=sick_two_way.values - np.median(sick_two_way.values))
+    fig = F.draw_two_way(tw)
+    right = axes_titled(fig, "The outcome")
+    assert "black line" in right.get_title(loc="left")
+    assert len(right.collections) == 2  # the cells and the 0 contour
+    plt.close(fig)
+    fig = F.draw_two_way(sick_two_way)  # every cell positive: no line, and the title does not promise one
+    assert axes_titled(fig, "The outcome").get_title(loc="left") == "The outcome"
+    plt.close(fig)
+
+
+def test_cohort_trace_has_one_panel_per_strategy_and_one_line_per_state():
+    from atmpcli.analysis.trace import cohort_trace
+
+    result = cohort_trace(load_scenario(bundled("cyp2c19_stroke")), None)
+    fig = F.draw_trace(result)
+    panels = [ax for ax in fig.get_axes() if ax.get_visible()]
+    assert [ax.get_title(loc="left") for ax in panels] == result.strategies
+    for ax in panels:
+        assert len(ax.get_lines()) == len(result.states)
+        first = ax.get_lines()[0]
+        mine = result.trace[
+            (result.trace["strategy"] == ax.get_title(loc="left")) & (result.trace["state"] == "Protected")
+        ]
+        assert np.allclose(first.get_ydata(), mine["proportion"])
+        assert all(float(t).is_integer() for t in ax.get_xticks())  # whole years, not 2.5
+    assert legend_labels(fig) == [["Protected", "Unprotected", "PostStroke", "Dead"]]
+    texts_inside(fig)
+    plt.close(fig)
+
+
+def test_long_strategy_names_are_keys_on_the_plane_and_names_in_the_legend():
+    cmp = compare(load_scenario(bundled("cyp2c19_stroke")))
+    fig = F.pyplot().figure(figsize=(8, 6), layout="constrained")
+    ax = fig.subplots()
+    from atmpcli.report.figures.comparison import ce_plane
+
+    ce_plane(ax, cmp)
+    on_plane = {t.get_text() for t in ax.texts if not t.get_text().startswith("ICER")}
+    assert on_plane == {"1", "2", "3", "4", "5", "6"}
+    legend = legend_labels(fig)[0]
+    assert "1: treat_all_clopidogrel (dominated)" in legend and "2: treat_all_alternative" in legend
+    texts_inside(fig)
+    plt.close(fig)
+
+
+def test_a_figure_that_fails_to_draw_leaves_the_old_file_and_no_temporary(cart, tmp_path, monkeypatch):
+    path = tmp_path / "plane.png"
+    path.write_bytes(b"old")
+    fig = F.pyplot().figure()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(fig, "savefig", broken)
+    with pytest.raises(RuntimeError):
+        F.save_figure(fig, path)
+    assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["plane.png"]
+
+
+def test_an_evpi_of_rounding_size_reads_0_not_a_column_of_zeros(sick_psa):
+    """One strategy best in every sample: the EVPI is 0 up to rounding (1e-10), which used to give an axis
+    whose every tick read "0"."""
+    tiny = dataclasses.replace(sick_psa, evpi=np.full(len(sick_psa.evpi), 1e-10))
+    fig = F.draw_psa(tiny)
+    evpi = axes_titled(fig, "Expected value of perfect information")
+    fig.canvas.draw()
+    assert evpi.get_ylim() == (0.0, 1.0)
+    ticks = [t.get_text() for t in evpi.get_yticklabels()]
+    assert len(set(ticks)) == len(ticks) > 2  # distinct labels
+    plt.close(fig)

@@ -153,3 +153,79 @@ def test_tree_leaves_that_leave_the_cohort_are_not_a_leak(tmp_path):
     # 0.9 of the cohort enters the model and, without deaths, lives 10 years (counted at cycle ends)
     assert rows.loc[("zero_mortality", "none"), "observed"] == pytest.approx(9.0, abs=1e-12)
     assert rows.loc[("tree_probabilities", "none"), "observed"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_raising_a_death_probability_lowers_life_years_by_the_hand_calculated_amount(tmp_path):
+    rows = verify(_load(TWO_STATE, tmp_path)).frame.set_index(["check", "strategy"])
+
+    def life_years(p):  # 10 annual cycles counted at their ends: sum_{t=1..10} (1 - p)^t
+        return (1 - p) * (1 - (1 - p) ** 10) / p
+
+    # p_die and hr reach only the row out of alive (into dead, and its complement): both mortality inputs;
+    # the worst case shown is the smaller drop in life-years of raising each by 10 %
+    none = rows.loc[("mortality_monotone", "none")]
+    assert none["status"] == "pass" and none["detail"].startswith("2 inputs")
+    assert none["observed"] == pytest.approx(life_years(0.1) - life_years(0.11), rel=1e-9)
+    drug = rows.loc[("mortality_monotone", "drug")]  # the drug sets hr to 0.5: raising hr's base value moves nothing
+    assert drug["status"] == "pass" and drug["observed"] == 0 and "raising hr" in drug["detail"]
+
+
+def test_life_years_credited_on_dying_fail_mortality_monotonicity(tmp_path):
+    # a mistake: life-years paid once on every death (say life-years lost entered as a gain)
+    text = TWO_STATE + "transition_rewards:\n  - {to: dead, life_years: 20}\n"
+    result = verify(_load(text, tmp_path))
+    assert "mortality_monotone" in _failed(result)
+    assert "raises life-years" in next(c for c in result.failed if c.check == "mortality_monotone").detail
+
+
+def test_a_survival_probability_counts_the_other_way(tmp_path):
+    text = TWO_STATE.replace("p_die: {value: 0.1", "p_surv: {value: 0.9").replace("mean: 0.1, se", "mean: 0.9, se")
+    text = text.replace('dead: "p_die * hr"', 'dead: "(1 - p_surv) * hr"')
+    rows = verify(_load(text, tmp_path)).frame.set_index(["check", "strategy"])
+    row = rows.loc[("mortality_monotone", "none")]  # raising p_surv 10 %: 0.99, p_die 0.01, more life-years
+    assert row["status"] == "pass" and row["observed"] > 0
+
+
+def test_dirichlet_shares_are_moved_to_their_marginal_quantiles():
+    from atmpcli.analysis.verification_uncertainty import EXTREMES, _dirichlet_extremes
+
+    names, alpha = ["p_AA", "p_AB", "p_AC", "p_AD"], np.array([1251.0, 350, 116, 17])  # hiv_chancellor, row A
+    cases = [(n, q) for n in names for q in EXTREMES]
+    settings = {n: np.full(len(cases), np.nan) for n in names}
+    _dirichlet_extremes(names, alpha, cases, settings)
+    shares = np.array([settings[n] for n in names])
+    assert np.allclose(shares.sum(axis=0), 1.0, atol=1e-12)  # every case is still a probability row
+    # an independent check: each component's quantiles from 400,000 Dirichlet draws (marginal Beta(a_i, a_0 - a_i))
+    draws = np.random.default_rng(3).dirichlet(alpha, 400_000)
+    for i, (n, q) in enumerate(cases):
+        k = names.index(n)
+        assert shares[k, i] == pytest.approx(np.quantile(draws[:, k], q), rel=0.03)
+        others = [j for j in range(4) if j != k]  # the others in their mean proportions
+        assert np.allclose(shares[others, i] / shares[others, i].sum(), alpha[others] / alpha[others].sum())
+
+
+def test_a_dirichlet_share_that_breaks_at_its_extremes_is_named():
+    def too_steep(d):  # row A: 4.3 p_AB + p_AC + p_AD is 0.945 at the base case, above 1 when p_AB is at 99.9 %
+        d["transitions"]["A"]["B"] = "p_AB * 4.3 * rr"
+
+    result = verify(_edited("hiv_chancellor", too_steep))
+    assert _failed(result) >= {"extreme_values"}
+    row = next(c for c in result.failed if c.check == "extreme_values")
+    # p_AB at its 99.9 % quantile, or p_AA at its 0.1 % (the others then rescaled up): each in both strategies
+    assert row.observed == 4 and row.detail.startswith("p_AA at 0.1%") and "sums to 1.0" in row.detail
+    assert "p_AB at 99.9%" in row.detail
+
+
+def test_no_deaths_in_a_partitioned_survival_model_is_overall_survival_one():
+    model = load_scenario(bundled("cll8_fcr_psm"))
+    changed = without_mortality(model)
+    for o in evaluate(changed):
+        dead = [i for i, st in enumerate(model.states) if not st.alive]
+        assert np.allclose(o.trace[0][:, dead], 0.0)  # nobody dies at any time
+    assert evaluate(model)[0].trace[0][-1, -1] > 0.5  # the model itself: most have died by 40 years
+    frame = verify(model).frame
+    rows = frame[frame.check.isin(["zero_mortality", "mortality_monotone"])].set_index(["check", "strategy"])
+    # a 40-year horizon in monthly cycles, half-cycle corrected: 40 life-years, as a Markov model without deaths
+    assert rows.loc[("zero_mortality", "fcr"), "observed"] == pytest.approx(40.0, rel=1e-12)
+    assert rows.loc[("zero_mortality", "fcr"), "status"] == "pass"
+    assert rows.loc[("mortality_monotone", ""), "status"] == "not applicable"

@@ -13,6 +13,8 @@ from atmpcli.report.figures.comparison import (
     payments_figure,
     trace_figure,
 )
+from atmpcli.report.figures.maps import draw_trace, draw_two_way, two_way_figure
+from atmpcli.report.figures.maps import trace_figure as cohort_trace_figure
 from atmpcli.report.figures.psa import ceac_figure, draw_psa, psa_figure, psa_plane_figure
 from atmpcli.report.figures.sensitivity import budget_figure, draw_budget, draw_tornado, tornado_figure
 from atmpcli.report.figures.style import EFFECT_LABEL, FIGURE_SUFFIXES, colours, pyplot, save_figure
@@ -23,12 +25,15 @@ __all__ = [
     "budget_figure",
     "ce_plane_figure",
     "ceac_figure",
+    "cohort_trace_figure",
     "colours",
     "comparison_figure",
     "draw_budget",
     "draw_comparison",
     "draw_psa",
     "draw_tornado",
+    "draw_trace",
+    "draw_two_way",
     "payments_figure",
     "psa_figure",
     "psa_plane_figure",
@@ -36,4 +41,5 @@ __all__ = [
     "save_figure",
     "trace_figure",
     "tornado_figure",
+    "two_way_figure",
 ]

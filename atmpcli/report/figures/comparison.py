@@ -38,15 +38,27 @@ def per_effect(currency: str, effect: str) -> str:
     return f"{currency or 'cost units'}/{EFFECT_UNIT.get(effect, 'unit of effect')}"
 
 
+LONG_NAME = 20  # characters: a strategy name longer than this is written on the plane as its key
+
+
+def strategy_keys(names: list[str]) -> dict[str, str]:
+    """Each strategy's label on the plane: its name, or when any name is long its number in the scenario
+    ("1", "2", ...), the legend then reading "1: name" (long names crowd the plane and overlap)."""
+    if max((len(n) for n in names), default=0) <= LONG_NAME:
+        return {n: n for n in names}
+    return {n: str(i + 1) for i, n in enumerate(names)}
+
+
 def ce_plane(ax: Any, cmp: Comparison) -> None:
     """The plane on ``ax``: strategies (hollow when dominated), frontier, ICER and strategy labels, WTP lines."""
     s = cmp.strategies
     names, cost, effect = list(s["strategy"]), s["cost"].to_numpy(float), s["effect"].to_numpy(float)
     col = colours(names)
+    key = strategy_keys(names)
     status = dict(zip(cmp.incremental.strategies, cmp.incremental.status, strict=True))
     for n, e, c in zip(names, effect, cost, strict=True):
         on = status[n] == "ND"
-        label = n if on else f"{n} ({STATUS_TEXT.get(status[n], status[n])})"
+        label = (f"{key[n]}: " if key[n] != n else "") + (n if on else f"{n} ({STATUS_TEXT.get(status[n], status[n])})")
         ax.scatter(e, c, s=55, zorder=3, label=label, color=col[n] if on else "white", edgecolors=col[n], lw=1.8)
     where = {n: (e, c) for n, e, c in zip(names, effect, cost, strict=True)}
     front = [where[n] for n in cmp.incremental.frontier]
@@ -66,7 +78,7 @@ def ce_plane(ax: Any, cmp: Comparison) -> None:
     ax.set_title("Cost-effectiveness plane", loc="left", fontsize=11)
     ax.grid(alpha=0.25)
     legend_below(ax)
-    labels = [(e, c, n, {}) for n, (e, c) in where.items() if len(names) <= 8 or status[n] == "ND"]
+    labels = [(e, c, key[n], {}) for n, (e, c) in where.items() if len(names) <= 8 or status[n] == "ND"]
     icer = dict(zip(cmp.incremental.strategies, cmp.incremental.icer, strict=True))
     italic = {"fontsize": 7.5, "color": "0.25", "style": "italic"}
     for a, b, n in zip(front, front[1:], cmp.incremental.frontier[1:], strict=False):

@@ -114,19 +114,24 @@ def ceac_panel(ax: Any, summary: PSASummary) -> None:
     ax.grid(alpha=0.25)
 
 
+ROUNDING = 1e-6
+
+
 def evpi_panel(ax: Any, summary: PSASummary) -> None:
     currency = currency_or_units(summary.units.currency)
     wtp = np.asarray(summary.wtp, dtype=float)
-    ax.plot(wtp, summary.evpi, color="0.15", lw=1.6, marker="o" if len(wtp) <= 3 else None, label="EVPI")
-    big = money_axis(ax.yaxis, summary.evpi)
+    # below a millionth of a currency unit the EVPI is rounding (one strategy best in every sample): drawn as 0
+    evpi = np.where(np.abs(summary.evpi) < ROUNDING, 0.0, summary.evpi)
+    ax.plot(wtp, evpi, color="0.15", lw=1.6, marker="o" if len(wtp) <= 3 else None, label="EVPI")
+    big = money_axis(ax.yaxis, evpi)
     ax.set_ylabel(f"EVPI per person ({big}{currency})")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, None if np.any(evpi > 0) else 1.0)
     ax.set_title("Expected value of perfect information", loc="left", fontsize=11)
     ax.grid(alpha=0.25)
     if summary.population:
         pop = float(summary.population)
         second = ax.secondary_yaxis("right", functions=(lambda v: v * pop, lambda v: v / pop))
-        pbig = money_axis(second.yaxis, summary.evpi * pop)
+        pbig = money_axis(second.yaxis, evpi * pop)
         second.set_ylabel(f"EVPI, population of {pop:,.0f} ({pbig}{currency})")
 
 

@@ -51,14 +51,26 @@ def check_suffix(path: Path) -> str:
 
 
 def save_figure(fig: Any, path: Path | IO[bytes], fmt: str | None = None) -> None:
-    """Write ``fig`` to ``path`` (the extension picks PNG, SVG or PDF) or to a binary stream in ``fmt``."""
-    if isinstance(path, (str, Path)):
-        fmt = check_suffix(Path(path))
-    metadata = {"Creator": "atmpcli"} if fmt in ("svg", "pdf") else None
+    """Write ``fig`` to ``path`` (the extension picks PNG, SVG or PDF) or to a binary stream in ``fmt``.
+
+    A file is written atomically (report/files.py): a figure that fails to draw leaves no half-written file
+    and an older figure of the same name as it was."""
+    from atmpcli.report.files import atomic_path
+
     try:
-        fig.savefig(path, format=fmt, dpi=150, bbox_inches="tight", pad_inches=0.1, metadata=metadata)
+        if isinstance(path, (str, Path)):
+            fmt = check_suffix(Path(path))
+            with atomic_path(Path(path), suffix=f".{fmt}") as tmp:
+                _savefig(fig, tmp, fmt)
+        else:
+            _savefig(fig, path, fmt)
     finally:
         pyplot().close(fig)
+
+
+def _savefig(fig: Any, target: Path | IO[bytes], fmt: str | None) -> None:
+    metadata = {"Creator": "atmpcli"} if fmt in ("svg", "pdf") else None
+    fig.savefig(target, format=fmt, dpi=150, bbox_inches="tight", pad_inches=0.1, metadata=metadata)
 
 
 def money_formatter(scale: float = 1.0) -> Any:
