@@ -57,7 +57,15 @@ class ScenarioError(AtmpError):
 
 
 class FormulaError(AtmpError):
-    """A formula that cannot be parsed or evaluated (no location; callers add it)."""
+    """A formula that cannot be parsed or evaluated (no location; callers add it).
+
+    ``at`` is where in a (samples, time, cycles in state) array the value first went wrong: the index on
+    the time axis and on the state-time axis, each None when the value does not vary along it.
+    """
+
+    def __init__(self, message: str, at: tuple[int | None, int | None] | None = None) -> None:
+        super().__init__(message)
+        self.at = at
 
 
 @dataclass(eq=False)  # compared and hashed by identity, as exceptions are

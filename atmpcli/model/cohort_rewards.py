@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from atmpcli.model.cohort import Occupancy, Pair
-from atmpcli.model.cycle_correction_and_discounting import reward_weights
+from atmpcli.model.cycle_correction_and_discounting import cycle_value_weights, reward_weights
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.expressions import Expression
 from atmpcli.model.outputs import Outputs, Totals
@@ -24,10 +24,15 @@ from atmpcli.model.parameters import Parameters
 
 
 class Value:
-    """A state's value (a sum of formulas times ``scale``) at each time point: (S',) or (S', reach)."""
+    """A state's value (a sum of formulas times ``scale``) at each time point: (S',) or (S', reach).
 
-    def __init__(self, exprs: list[Expression], params: Parameters, tunnel: int, scale: float) -> None:
-        self.exprs, self.params, self.tunnel, self.scale = exprs, params, tunnel, scale
+    ``kind`` "cycle": given per cycle k = 1..n instead (settings.state_value_timing: cycle, as heemod).
+    """
+
+    def __init__(
+        self, exprs: list[Expression], params: Parameters, tunnel: int, scale: float, kind: str = "point"
+    ) -> None:
+        self.exprs, self.params, self.tunnel, self.scale, self.kind = exprs, params, tunnel, scale, kind
         clock = residence = False
         for e in exprs:
             c, r = params.varies(e)
@@ -35,7 +40,7 @@ class Value:
         self.per_point = tunnel > 1 and clock and residence  # evaluated at each time point, never as a whole
         self.array: np.ndarray | None = None
         if not self.per_point:
-            env = params.context("point", tunnel)
+            env = params.context(kind, tunnel)
             self.array = sum((params.value(e, env) for e in exprs), np.zeros((1, 1, 1))) * scale
 
     @property
@@ -47,11 +52,13 @@ class Value:
         return self.per_point or self.array.shape[2] > 1  # type: ignore[union-attr]
 
     def at(self, k: int, reach: int) -> np.ndarray:
+        """The value at time point ``k`` (0..n), or in cycle ``k`` (1..n) for values per cycle."""
         if self.per_point:
-            env = self.params.at_cycle(k, self.tunnel, reach, point=True)
+            env = self.params.at_cycle(k, self.tunnel, reach, point=self.kind == "point")
             a = sum((self.params.value(e, env) for e in self.exprs), np.zeros((1, 1, 1))) * self.scale
         else:
-            a = self.array[:, k if self.array.shape[1] > 1 else 0]  # type: ignore[index]
+            i = k - 1 if self.kind == "cycle" else k
+            a = self.array[:, i if self.array.shape[1] > 1 else 0]  # type: ignore[index]
             return a[:, 0] if a.shape[1] == 1 else a[:, :reach]
         return a[:, 0, 0] if a.shape[2] == 1 else a[:, 0, :]
 
@@ -65,6 +72,7 @@ class Term:
     state: int = -1
     reward: int = -1
     per_point: bool = False  # multiplied by the occupancy (flow) at each time point
+    per_cycle: bool = False  # a value per cycle that varies in time (state_value_timing: cycle)
     rates: dict[bool, float] = field(default_factory=dict)  # undiscounted? -> discount rate of its weights
 
 
@@ -86,6 +94,14 @@ class Rewards:
             for r in t.rates.values():
                 self.weights.setdefault(r, reward_weights(s.method, n, r, s.cycle_length, s.discount_timing))
         self.none = reward_weights(s.method, n, 0.0, s.cycle_length, s.discount_timing)
+        # values per cycle: the occupancy at t counts with own[t] c[t] + next[t] c[t + 1] (heemod's convention)
+        self.cycle_weights = {
+            r: cycle_value_weights(s.method, n, r, s.cycle_length, s.discount_timing)
+            for t in self.terms
+            if t.per_cycle
+            for r in [*t.rates.values(), 0.0]
+        }
+        self.n = n
         self.weighted: dict[tuple, np.ndarray] = {}  # occupancy (or flow) summed with weights, per (where, rate)
         # undiscounted amounts per time point, by kind (cost, qalys, life_years), as requested
         self.points = {kind: np.zeros((n + 1, totals.samples)) for kind in self._point_kinds(out)}
@@ -100,6 +116,9 @@ class Rewards:
         for t in self.terms:
             if t.reward >= 0 and flows is None:
                 continue  # nothing moves before the first cycle
+            if t.per_cycle:
+                self._observe_per_cycle(t, k, occ)
+                continue
             if t.per_point:
                 x = self._amount(t, k, occ, flows)
                 for undiscounted, rate in t.rates.items():
@@ -112,6 +131,17 @@ class Rewards:
                 if key not in seen:
                     seen.add(key)
                     self._weigh(key, self.weights[rate][k], t, occ, flows)
+
+    def _observe_per_cycle(self, t: Term, k: int, occ: Occupancy) -> None:
+        """Time point ``k`` of a value per cycle: the end of cycle k and the start of cycle k + 1."""
+        own = self._amount(t, k, occ, None) if k >= 1 else 0.0
+        nxt = self._amount(t, k + 1, occ, None) if k < self.n else 0.0
+        for undiscounted, rate in t.rates.items():
+            w_own, w_next = self.cycle_weights[rate]
+            self.totals.add(t.quantity, w_own[k] * own + w_next[k] * nxt, undiscounted)
+        if _kind(t) in self.points and self.none[k] > 0:  # undiscounted, before the counting weight
+            w_own, w_next = self.cycle_weights[0.0]
+            self.points[_kind(t)][k] += (w_own[k] * own + w_next[k] * nxt) / self.none[k]
 
     def _key(self, t: Term, occ: Occupancy, rate: float) -> tuple:
         if t.reward >= 0:
@@ -195,6 +225,7 @@ def _state_terms(model: DecisionModel, params: Parameters, totals: Totals) -> li
     """Costs (by component, or their sum), utilities and life-years of every state that has them."""
     dt = model.settings.cycle_length
     scale = dt if model.settings.state_values_per == "year" else 1.0
+    kind = "cycle" if model.settings.state_value_timing == "cycle" else "point"
     out = []
     for i, st in enumerate(model.states):
         costs = {c: e for c, e in st.costs.items() if not _zero(e)}
@@ -204,11 +235,12 @@ def _state_terms(model: DecisionModel, params: Parameters, totals: Totals) -> li
         if totals.wants("qalys") and st.utility is not None and not _zero(st.utility):
             groups["qalys"] = [st.utility]
         for quantity, exprs in groups.items():
-            out.append(Term(quantity, Value(exprs, params, st.tunnel, scale), state=i))
+            out.append(Term(quantity, Value(exprs, params, st.tunnel, scale, kind), state=i))
         if totals.wants("life_years") and st.alive:
             out.append(Term("life_years", _Constant(dt), state=i))
     for t in out:
         t.per_point = t.value.in_time  # type: ignore[union-attr]
+        t.per_cycle = t.per_point and kind == "cycle"
     return out
 
 
@@ -236,5 +268,5 @@ class _Constant(Value):
     """A value that is the same number everywhere (life-years: the cycle length)."""
 
     def __init__(self, value: float) -> None:
-        self.per_point = False
+        self.per_point, self.kind = False, "point"
         self.array = np.full((1, 1, 1), value)

@@ -77,3 +77,36 @@ def reward_weights(method: str, n: int, rate: float, cycle_length: float, timing
     else:
         raise ValueError(f"timing {timing!r} needs method beginning, end or life-table")
     return w
+
+
+# the share of a cycle's value counted on the occupancy at its start and at its end, per method
+_CYCLE_SHARES = {"beginning": (1.0, 0.0), "end": (0.0, 1.0), "life-table": (0.5, 0.5)}
+_CYCLE_SHARES.update({"half-cycle": _CYCLE_SHARES["life-table"], "trapezoid": _CYCLE_SHARES["life-table"]})
+CYCLE_VALUE_METHODS = tuple(_CYCLE_SHARES)
+
+
+def cycle_value_weights(
+    method: str, n: int, rate: float, cycle_length: float, timing: str = "time"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weights for state values given per cycle k = 1..n (heemod's convention) instead of per time point.
+
+    heemod forms the value of cycle k as c_k (a m[k-1] + b m[k]), with (a, b) = (1/2, 1/2) for life-table,
+    (1, 0) for beginning and (0, 1) for end, where atmpcli's time points give a m[k-1] c[k-1] + b m[k] c[k].
+    Returns (``own``, ``next``) over time points t = 0..n: the occupancy at t counts with
+    ``own[t] * c[t] + next[t] * c[t + 1]`` (``own[0]`` and ``next[n]`` are 0). The discount is that of the
+    cycle (``cycle-start``/``cycle-end``) or of the time point (``time``/``year-start``). For a value
+    constant in time, ``own + next`` equals :func:`reward_weights`.
+    """
+    if method not in _CYCLE_SHARES:
+        raise ValueError(f"values per cycle need method beginning, end or life-table, not {method!r}")
+    a, b = _CYCLE_SHARES[method]
+    own, nxt = np.zeros(n + 1), np.zeros(n + 1)
+    if timing in ("cycle-start", "cycle-end"):
+        k = np.arange(1, n + 1)
+        d = discount_factors(rate, (k - 1 if timing == "cycle-start" else k) * cycle_length)
+        own[1:], nxt[:-1] = b * d, a * d  # cycle k: its end is time point k, its start time point k - 1
+        return own, nxt
+    times = model_years_before(n, cycle_length) if timing == "year-start" else np.arange(n + 1) * cycle_length
+    d = discount_factors(rate, times)
+    own[1:], nxt[:-1] = b * d[1:], a * d[:-1]
+    return own, nxt

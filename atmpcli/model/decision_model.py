@@ -50,6 +50,7 @@ class Settings:
     discount: Discount = Discount()
     discount_timing: str = "time"  # "time", "year-start", "cycle-start" or "cycle-end"
     state_values_per: str = "year"  # state costs and utilities are per "year" or per "cycle"
+    state_value_timing: str = "time-point"  # state values at time points 0..n, or per "cycle" 1..n (heemod)
     start_age: float | None = None  # gives formulas `age`
     # the analyses
     effect: str = "qalys"  # the outcome of the incremental analysis: qalys, life_years or responders

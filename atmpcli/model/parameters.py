@@ -98,7 +98,11 @@ class Parameters:
         try:
             return as3d(expr.formula.evaluate(env))
         except FormulaError as exc:
-            raise ModelError(str(exc), expr.origin, strategy=self.strategy_name) from None
+            clocked = bool(expr.formula.names & self.clocked)
+            message, state_time = str(exc) + (_when(exc, env) if clocked else ""), None
+            if exc.at is not None and exc.at[1] is not None and "state_time" in env:
+                state_time = int(np.asarray(env["state_time"]).reshape(-1)[exc.at[1]])
+            raise ModelError(message, expr.origin, strategy=self.strategy_name, state_time=state_time) from None
 
     def at_start(self, expr: Expression) -> np.ndarray:
         """A value at the start of the model, as (S,); it must not vary with time or time in state."""
@@ -156,6 +160,17 @@ class Parameters:
         if self.model.settings.start_age is not None:
             env["age"] = self.model.settings.start_age + env["time"]
         return env
+
+
+def _when(exc: FormulaError, env: dict[str, Any]) -> str:
+    """' at cycle 0 (time = 0 years)': the model's clock where a time-dependent formula failed."""
+    if "cycle" not in env:
+        return ""
+    cycle, time = (np.asarray(env[k]).reshape(-1) for k in ("cycle", "time"))
+    i = exc.at[0] if exc.at is not None and exc.at[0] is not None else 0
+    if (cycle.size > 1 and (exc.at is None or exc.at[0] is None)) or i >= cycle.size:
+        return ""  # fails at every time point, or cannot tell where
+    return f" at cycle {cycle[i]:g} (time = {time[i]:g} years)"
 
 
 def base_values(model: DecisionModel) -> dict[str, float]:

@@ -128,6 +128,8 @@ def compile_scenario(path: Path, doc: YamlDocument, spec: S.ScenarioSpec) -> Sce
         c.unknown(("comparator",), spec.comparator, list(specs), "strategy")
     partitions = compile_partitions(c, strategies, tree, rewards)
     settings = compile_settings(c, tree, strategies)
+    if partitions and settings.state_value_timing == "cycle":  # the partitioned model counts time points only
+        c.fail(("settings", "state_value_timing"), "values per cycle are for state-transition models, not partitions")
     uncertain, ranges = compile_uncertainty(c)
     dirichlet, correlation = compile_joint(c, uncertain)
     uncertain.update(survival.uncertain)

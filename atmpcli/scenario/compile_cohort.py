@@ -3,6 +3,7 @@ settings that run it (cycles, counting method, discounting)."""
 
 from __future__ import annotations
 
+from atmpcli.model.cycle_correction_and_discounting import CYCLE_VALUE_METHODS
 from atmpcli.model.decision_model import (
     Discount,
     Settings,
@@ -118,6 +119,12 @@ def compile_settings(c: Compiler, tree: Tree | None, strategies: list[Strategy])
             f"'{st.discount_timing}' discounts whole cycles and needs "
             f"method beginning, end or life-table, not '{st.method}'",
         )
+    if st.state_value_timing == "cycle" and st.method not in CYCLE_VALUE_METHODS:
+        c.fail(
+            ("settings", "state_value_timing"),
+            f"values per cycle are counted on the start and end of each cycle and need method beginning, end or "
+            f"life-table, not '{st.method}'",
+        )
     if st.method == "simpson" and n is not None and n % 2:
         c.fail(("settings", "method"), f"textbook Simpson needs an even number of cycles, got {n}")
     return Settings(
@@ -127,6 +134,7 @@ def compile_settings(c: Compiler, tree: Tree | None, strategies: list[Strategy])
         discount=Discount(st.discount.costs, st.discount.effects),
         discount_timing=st.discount_timing,
         state_values_per=st.state_values_per,
+        state_value_timing=st.state_value_timing,
         start_age=st.start_age,
         effect=st.effect,
         wtp=list(st.wtp),

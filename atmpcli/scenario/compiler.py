@@ -60,7 +60,13 @@ class Compiler:
 
     def check_names(self, names: dict[str, Any], loc: Loc, what: str) -> None:
         for name in names:
-            if not VALID_NAME.match(name) or keyword.iskeyword(name):
+            if keyword.iskeyword(name):
+                self.fail(
+                    (*loc, name),
+                    f"'{name}' is a reserved word of the formula language (as in Python); choose another {what} name",
+                    key=True,
+                )
+            elif not VALID_NAME.match(name):
                 self.fail(
                     (*loc, name),
                     f"'{name}' is not a valid {what} name (letters, digits and _; not starting with a digit)",

@@ -30,6 +30,16 @@ _Fn = Callable[[Env], Array]
 MAX_FORMULA_LENGTH = 10_000
 
 
+def _first_bad_point(bad: Array) -> tuple[int | None, int | None] | None:
+    """Where ``bad`` (a mask over samples, time and cycles in state) is first true, as the time index and
+    state-time index (None along an axis of one), so that the engine can name the cycle (FormulaError.at)."""
+    bad = np.asarray(bad, dtype=bool)
+    if bad.ndim != 3 or (bad.shape[1] == 1 and bad.shape[2] == 1) or not bad.any():
+        return None
+    _, t, s = (int(i) for i in np.argwhere(bad)[0])
+    return (t if bad.shape[1] > 1 else None, s if bad.shape[2] > 1 else None)
+
+
 def _rate_to_prob(rate: Array, t: Array | float = 1.0) -> Array:
     return -np.expm1(-np.asarray(rate) * t)
 
@@ -37,7 +47,7 @@ def _rate_to_prob(rate: Array, t: Array | float = 1.0) -> Array:
 def _prob_to_rate(p: Array, t: Array | float = 1.0) -> Array:
     p = np.asarray(p, dtype=float)
     if np.any(p >= 1):
-        raise FormulaError("prob_to_rate() needs a probability below 1")
+        raise FormulaError("prob_to_rate() needs a probability below 1", at=_first_bad_point(p >= 1))
     return -np.log1p(-p) / t
 
 
@@ -49,14 +59,14 @@ def _rescale_prob(p: Array, t: Array | float) -> Array:
 def _log(x: Array, base: Array | None = None) -> Array:
     x = np.asarray(x, dtype=float)
     if np.any(x <= 0):
-        raise FormulaError("log() of a value that is not positive")
+        raise FormulaError("log() of a value that is not positive", at=_first_bad_point(x <= 0))
     return np.log(x) if base is None else np.log(x) / np.log(base)
 
 
 def _sqrt(x: Array) -> Array:
     x = np.asarray(x, dtype=float)
     if np.any(x < 0):
-        raise FormulaError("sqrt() of a negative value")
+        raise FormulaError("sqrt() of a negative value", at=_first_bad_point(x < 0))
     return np.sqrt(x)
 
 
@@ -129,13 +139,19 @@ class Formula:
     names: frozenset[str]
     functions: frozenset[str]
     _fn: _Fn
+    written: str = ""  # the text as the user wrote it (``^``, not ``**``), for messages
+
+    @property
+    def shown(self) -> str:
+        return self.written or self.text
 
     def evaluate(self, env: Env) -> Array:
         """Evaluate with ``env`` mapping every name to a number/array (and table names to callables)."""
         with np.errstate(all="ignore"):
             out = np.asarray(self._fn(env), dtype=float)
         if not np.all(np.isfinite(out)):
-            raise FormulaError(f"'{self.text}' gives a value that is not a finite number")
+            bad = _first_bad_point(~np.isfinite(out))
+            raise FormulaError(f"'{self.shown}' gives a value that is not a finite number", at=bad)
         return out
 
     @property
@@ -161,7 +177,7 @@ def parse(text: str | float | int, table_names: frozenset[str] = frozenset(), cu
         return Formula(repr(text), frozenset(), frozenset(), lambda env: const)
     if not isinstance(text, str):
         raise FormulaError(f"expected a number or a formula, got {type(text).__name__}")
-    src = text.strip()
+    src = written = text.strip()
     if not src:
         raise FormulaError("empty formula")
     if len(src) > MAX_FORMULA_LENGTH:
@@ -172,17 +188,17 @@ def parse(text: str | float | int, table_names: frozenset[str] = frozenset(), cu
         src = src.replace("^", "**")
         tree = ast.parse(src, mode="eval")
     except SyntaxError as exc:
-        raise FormulaError(f"cannot parse formula '{src}': {exc.msg}") from None
+        raise FormulaError(f"cannot parse formula '{written}': {exc.msg}") from None
     except (RecursionError, MemoryError):
-        raise FormulaError(f"cannot parse formula '{src}': too deeply nested or invalid") from None
+        raise FormulaError(f"cannot parse formula '{written}': too deeply nested or invalid") from None
     except ValueError:  # Python refuses integers of more than 4,300 digits
-        raise FormulaError(f"cannot parse formula '{src}': a number in it is too long to read") from None
-    compiler = _FormulaCompiler(src, table_names, curves)
+        raise FormulaError(f"cannot parse formula '{written}': a number in it is too long to read") from None
+    compiler = _FormulaCompiler(src, table_names, curves, written)
     try:
         fn = compiler.compile(tree.body)
     except RecursionError:
-        raise FormulaError(f"formula '{src}' is too deeply nested") from None
-    return Formula(src, frozenset(compiler.names), frozenset(compiler.funcs), fn)
+        raise FormulaError(f"formula '{written}' is too deeply nested") from None
+    return Formula(src, frozenset(compiler.names), frozenset(compiler.funcs), fn, written)
 
 
 def _describe(node: ast.AST) -> str:
@@ -204,26 +220,29 @@ class _FormulaCompiler:
     Collects the names and the table functions the formula uses.
     """
 
-    def __init__(self, src: str, tables: frozenset[str], curves: Curves | None = None) -> None:
+    def __init__(self, src: str, tables: frozenset[str], curves: Curves | None = None, written: str = "") -> None:
+        # ``src`` is parsed (``^`` rewritten to ``**``); messages quote ``shown``, the formula as written
         self.src, self.tables, self.curves = src, tables, curves
+        self.shown = written or src
+        self.rewritten = "**" not in self.shown  # every ** in src was a ^
         self.names: set[str] = set()
         self.funcs: set[str] = set()
 
     def compile(self, node: ast.AST) -> _Fn:
         handler = self._HANDLERS.get(type(node))
         if handler is None:
-            raise FormulaError(f"unsupported syntax ({_describe(node)}) in '{self.src}'")
+            raise FormulaError(f"unsupported syntax ({_describe(node)}) in '{self.shown}'")
         return handler(self, node)
 
     def _constant(self, node: ast.Constant) -> _Fn:
         if isinstance(node.value, bool | int | float):
             if isinstance(node.value, int) and abs(node.value) > _FLOAT_MAX:
                 raise FormulaError(
-                    f"a number in '{self.src}' is beyond the range of floating-point numbers (about ±1.8e308)"
+                    f"a number in '{self.shown}' is beyond the range of floating-point numbers (about ±1.8e308)"
                 )
             c = np.asarray(float(node.value))
             return lambda env: c
-        raise FormulaError(f"unsupported value {node.value!r} in '{self.src}'")
+        raise FormulaError(f"unsupported value {node.value!r} in '{self.shown}'")
 
     def _name(self, node: ast.Name) -> _Fn:
         if node.id in ("true", "True"):
@@ -233,7 +252,7 @@ class _FormulaCompiler:
             zero = np.asarray(0.0)
             return lambda env: zero
         if node.id in FUNCTIONS or node.id in self.tables:
-            raise FormulaError(f"'{node.id}' is a function: call it as {node.id}(...) in '{self.src}'")
+            raise FormulaError(f"'{node.id}' is a function: call it as {node.id}(...) in '{self.shown}'")
         self.names.add(node.id)
         name = node.id
         return lambda env: env[name]
@@ -243,17 +262,21 @@ class _FormulaCompiler:
         src = self.src
         if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod):
             denom_text = ast.get_source_segment(src, node.right) or "?"
+            if self.rewritten:
+                denom_text = denom_text.replace("**", "^")
+            src = self.shown
             op = {ast.Div: np.divide, ast.FloorDiv: np.floor_divide, ast.Mod: np.mod}[type(node.op)]
 
             def divide(env: Env) -> Array:
                 d = right(env)
-                if np.any(np.asarray(d) == 0):
-                    raise FormulaError(f"division by zero in '{src}' ({denom_text} is 0)")
+                zero = np.asarray(d) == 0
+                if np.any(zero):
+                    raise FormulaError(f"division by zero in '{src}' ({denom_text} is 0)", at=_first_bad_point(zero))
                 return op(left(env), d)
 
             return divide
         if type(node.op) not in _BINOPS:
-            raise FormulaError(f"unsupported operator in '{src}'")
+            raise FormulaError(f"unsupported operator in '{self.shown}'")
         func = _BINOPS[type(node.op)][1]
         return lambda env: func(left(env), right(env))
 
@@ -265,7 +288,7 @@ class _FormulaCompiler:
             return operand
         if isinstance(node.op, ast.Not):
             return lambda env: np.logical_not(operand(env)).astype(float)
-        raise FormulaError(f"unsupported operator in '{self.src}'")
+        raise FormulaError(f"unsupported operator in '{self.shown}'")
 
     def _boolop(self, node: ast.BoolOp) -> _Fn:
         parts = [self.compile(v) for v in node.values]
@@ -277,7 +300,7 @@ class _FormulaCompiler:
         ops = []
         for op in node.ops:
             if type(op) not in _CMPOPS:
-                raise FormulaError(f"unsupported comparison in '{self.src}'")
+                raise FormulaError(f"unsupported comparison in '{self.shown}'")
             ops.append(_CMPOPS[type(op)])
 
         def compare(env: Env) -> Array:
@@ -294,7 +317,7 @@ class _FormulaCompiler:
         return lambda env: np.where(np.asarray(test(env), dtype=bool), body(env), orelse(env))
 
     def _call(self, node: ast.Call) -> _Fn:
-        src = self.src
+        src = self.shown
         if not isinstance(node.func, ast.Name):
             raise FormulaError(f"only named functions can be called in '{src}'")
         if node.keywords:
@@ -320,7 +343,7 @@ class _FormulaCompiler:
 
     def _curve_call(self, fname: str, node: ast.Call) -> _Fn:
         """surv(curve, t) or event_prob(curve, t0, t1): the first argument names a curve."""
-        src, want = self.src, CURVE_FUNCTIONS[fname]
+        src, want = self.shown, CURVE_FUNCTIONS[fname]
         usage = f"{fname}(curve, t)" if want == 2 else f"{fname}(curve, t0, t1)"
         if len(node.args) != want:
             raise FormulaError(f"{usage} takes {want} arguments in '{src}'")

@@ -33,6 +33,37 @@ class LookupTable:
         idx = np.searchsorted(self.keys, x, side="right") - 1
         return self.values[idx]
 
+    def beyond(self, x: np.ndarray) -> float | None:
+        """The smallest of ``x`` past the rows, or None: a look-up that reuses the last row for want of one.
+
+        A step table's last row covers as far past its key as the step before it (the row for age 100 of
+        a life table by single year covers ages up to 101); a linear table ends at its last key. A table
+        of one row is a constant and covers everything.
+        """
+        if len(self.keys) < 2:
+            return None
+        x = np.asarray(x, dtype=float)
+        if self.interpolation == "step":
+            past = x[x >= 2 * self.keys[-1] - self.keys[-2]]
+        else:
+            past = x[x > self.keys[-1]]
+        return float(past.min()) if past.size else None
+
+
+class LookupRecorder:
+    """A table that notes the smallest argument past its rows, for the compile-time warning (sanity.py)."""
+
+    def __init__(self, table: LookupTable) -> None:
+        self.table = table
+        self.past: float | None = None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        out = self.table(x)
+        beyond = self.table.beyond(x)
+        if beyond is not None:
+            self.past = beyond if self.past is None else min(self.past, beyond)
+        return out
+
 
 def read_table(
     name: str, path: Path, key: str, value: str, interpolation: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES

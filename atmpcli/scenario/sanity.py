@@ -8,7 +8,9 @@ Errors (the scenario is refused):
   year and scaled by the cycle length;
 - a state marked ``alive: false`` that people can leave (death is absorbing).
 
-Warnings (errors with ``--strict``): a state no strategy can reach, a parameter nothing uses.
+Warnings (errors with ``--strict``): a state no strategy can reach, a parameter nothing uses, a state
+whose values or transitions use ``state_time`` without ``tunnel_cycles`` (where it is always 1), a
+look-up past the last row of a table over the model's horizon (unless the table says ``after_last: carry``).
 
 Values are checked in the base case of every strategy. A formula that cannot be evaluated is left to
 the engine, which reports it with the same words as ever.
@@ -16,16 +18,19 @@ the engine, which reports it with the same words as ever.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
 
 from atmpcli.errors import AtmpError, Problem, ScenarioError
 from atmpcli.model.decision_model import Branch, Payoff, Strategy, TransitionRow
-from atmpcli.model.expressions import Expression
+from atmpcli.model.expressions import STATE_TIME, Expression
+from atmpcli.model.parameter_graph import ParameterGraph
 from atmpcli.model.parameters import Parameters
 from atmpcli.scenario.compiled import Scenario
 from atmpcli.scenario.consistency import all_expressions
+from atmpcli.scenario.lookup_tables import LookupRecorder, LookupTable
 
 _MAX_CHECKED = 2_000_000  # values per formula; larger (time x tunnel) arrays are left to the engine's checks
 
@@ -33,7 +38,8 @@ _MAX_CHECKED = 2_000_000  # values per formula; larger (time x tunnel) arrays ar
 def check_sanity(sc: Scenario, *, strict: bool = False) -> list[Problem]:
     """Raise :class:`ScenarioError` for sanity errors (and for warnings if ``strict``); return the warnings."""
     errors = _utilities(sc) + _dead_states(sc)
-    warnings = _unreachable_states(sc) + _unused_parameters(sc)
+    warnings = _unreachable_states(sc) + _unused_parameters(sc) + _state_time_without_tunnel(sc)
+    warnings += _past_last_row(sc)
     if errors or (strict and warnings):
         raise ScenarioError(errors + (warnings if strict else []))
     return warnings
@@ -58,6 +64,11 @@ def _values(sc: Scenario, strategy: Strategy, expr: Expression, kind: str, tunne
         return None
 
 
+def _value_kind(sc: Scenario) -> str:
+    """Where the engine evaluates state values: at time points, or per cycle (state_value_timing)."""
+    return "cycle" if sc.settings.state_value_timing == "cycle" else "point"
+
+
 def _in_cycles(values: np.ndarray) -> str:
     return " in some cycles" if values.shape[0] > 1 and np.ptp(values) > 0 else ""
 
@@ -74,7 +85,7 @@ def _utilities(sc: Scenario) -> list[Problem]:
     out: list[Problem] = []
     for st in sc.states:
         for strategy in sc.strategies if st.utility is not None else []:
-            values = _values(sc, strategy, st.utility, "point", st.tunnel)
+            values = _values(sc, strategy, st.utility, _value_kind(sc), st.tunnel)
             if values is None:
                 continue
             top, bottom = float(values.max()), float(values.min())
@@ -195,6 +206,91 @@ def _leaf_states(branches: list[Branch]) -> set[int]:
             out.add(b.state)
         out |= _leaf_states(b.children)
     return out
+
+
+def _graphs(sc: Scenario) -> list[dict[str, Expression]]:
+    """The parameters of the base case and of every strategy (with its overrides)."""
+    return [dict(sc.parameters)] + [{**sc.parameters, **s.overrides} for s in sc.strategies]
+
+
+def _state_time_without_tunnel(sc: Scenario) -> list[Problem]:
+    """An ordinary state's costs, utility or transitions that use state_time: it is 1 there, every cycle
+    (removing tunnel_cycles from a tunnel model would otherwise pass unnoticed)."""
+    on_state_time = {STATE_TIME}.union(*(ParameterGraph.of(g).depending_on([STATE_TIME]) for g in _graphs(sc)))
+    out: list[Problem] = []
+    for i, st in enumerate(sc.states):
+        if st.tunnel > 1:
+            continue
+        row = sc.transitions[i].probabilities.values() if i < len(sc.transitions) else []
+        for expr in [*st.costs.values(), *([st.utility] if st.utility else []), *row]:
+            if expr.formula.names & on_state_time:
+                out.append(
+                    sc.doc.problem(
+                        expr.origin,
+                        f"uses state_time, but state '{st.name}' has no tunnel_cycles, so state_time is always 1 "
+                        "there; add tunnel_cycles to track the cycles spent in it",
+                    )
+                )
+                break
+    return out
+
+
+def _past_last_row(sc: Scenario) -> list[Problem]:
+    """Tables looked up past their last row in the base case of some strategy, over the whole horizon.
+
+    Every formula is evaluated where the engine evaluates it (transitions per cycle, state values per time
+    point, the rest at the start), with tables that note what they are asked for.
+    """
+    watched = {
+        n: LookupRecorder(t)
+        for n, t in sc.tables.items()
+        if isinstance(t, LookupTable) and sc.spec.tables[n].after_last == "warn"
+    }
+    if not watched:
+        return []
+    model = dataclasses.replace(sc, tables={**sc.tables, **watched})
+    in_context: dict[int, tuple[str, int]] = {}
+    for i, st in enumerate(sc.states):
+        for e in [*st.costs.values(), *([st.utility] if st.utility else [])]:
+            in_context[id(e)] = (_value_kind(sc), st.tunnel)
+        for e in sc.transitions[i].probabilities.values() if i < len(sc.transitions) else []:
+            in_context[id(e)] = ("cycle", st.tunnel)
+    for r in sc.transition_rewards:
+        for e in _payoff_expressions(r.payoff):
+            in_context[id(e)] = ("cycle", 1)
+    defined = {id(e) for e in sc.parameters.values()} | {id(e) for s in sc.strategies for e in s.overrides.values()}
+    graphs = _graphs(sc)
+    calling = {n for g in graphs for n, e in g.items() if e.formula.functions & set(watched)}
+    calling = calling.union(*(ParameterGraph.of(g).depending_on(calling) for g in graphs))
+    exprs = [
+        e
+        for e in all_expressions(sc)
+        if id(e) not in defined and (e.formula.functions & set(watched) or e.formula.names & calling)
+    ]
+    for strategy in sc.strategies:
+        try:
+            params = Parameters(model, strategy, None, 1)
+        except AtmpError:
+            continue
+        for e in exprs:
+            kind, tunnel = in_context.get(id(e), ("start", 1))
+            if (sc.n_cycles + 1) * tunnel > _MAX_CHECKED:
+                continue
+            try:
+                with np.errstate(all="ignore"):
+                    params.value(e, params.context(kind, tunnel))
+            except (AtmpError, KeyError):  # errors are the engine's to report; KeyError: state_time at the start
+                continue
+    return [
+        sc.doc.problem(
+            ("tables", name),
+            f"table {name}() is looked up at {rec.past:g}, past its last row (key {rec.table.keys[-1]:g}), whose "
+            "value is then reused; extend the table, or set after_last: carry if that is meant",
+            key=True,
+        )
+        for name, rec in watched.items()
+        if rec.past is not None
+    ]
 
 
 def _unused_parameters(sc: Scenario) -> list[Problem]:

@@ -137,6 +137,7 @@ class TableSpec(Strict):
     key: str
     value: str
     interpolation: Literal["step", "linear"] = "step"
+    after_last: Literal["warn", "carry"] = "warn"  # look-ups past the last row: warn, or carry it forward quietly
 
 
 class DiscountSpec(Strict):
@@ -172,6 +173,7 @@ class Settings(Strict):
     method: Method = "life-table"
     discount_timing: Literal["time", "year-start", "cycle-start", "cycle-end"] = "time"
     state_values_per: Literal["year", "cycle"] = "year"
+    state_value_timing: Literal["time-point", "cycle"] = "time-point"  # "cycle": heemod's convention
     start_age: Annotated[float, Field(ge=0)] | None = None
     cohort_size: Annotated[float, Field(gt=0)] = 1.0
     effect: Literal["qalys", "life_years", "responders"] = "qalys"

@@ -67,6 +67,10 @@ def check_size(model: Any) -> None:
     """Refuse (with one clear line) a model too large for a worksheet, or one the workbook cannot express."""
     n_sub = sum(st.tunnel for st in model.states)
     rows = model.n_cycles + 1
+    if model.settings.state_value_timing == "cycle":
+        raise AtmpError(
+            "the live workbook counts state values at time points; state_value_timing: cycle is not written"
+        )
     # trace and a block of time-varying values; each row's probabilities for every cycle of its tunnel (at most)
     targets = sum(
         (len(r.probabilities) + (r.rest is not None)) * model.states[r.source].tunnel for r in model.transitions
