@@ -1,4 +1,4 @@
-"""Command-line interface entry point: the Typer app with every command registered."""
+"""Command-line interface entry point: the Typer app, its commands loaded as they are used."""
 
 from __future__ import annotations
 
@@ -7,12 +7,7 @@ import sys
 
 import typer
 
-# Importing a module registers its commands; --help lists them in this order (isort would sort them).
-# isort: off
-from atmpcli.commands import scenarios, compare, report, workbook, psa, evsi  # noqa: F401
-from atmpcli.commands import sensitivity, variants, shortfall, survival, verify  # noqa: F401
-
-# isort: on
+# A command's module is imported when the command runs (commands/registry.py lists them, in --help order).
 from atmpcli.commands.common import app
 
 __all__ = ["app", "main"]

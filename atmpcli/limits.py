@@ -87,9 +87,10 @@ def read_csv_rows(path: Path, limit: int, what: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-# What a YAML 1.1 reader accepts (tab, line breaks, printable characters) minus NEL (U+0085), which YAML
-# reads as a line break that no editor shows, and the other C1 controls.
-_NOT_TEXT = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What a YAML 1.1 reader refuses (all but tab, line breaks and printable characters) plus NEL (U+0085),
+# which YAML reads as a line break that no editor shows, and the other C1 controls. Written as the class
+# of refused characters: its complement (the accepted ranges up to U+10FFFF) takes 50 ms to compile.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x0B: "VT", 0x0C: "FF", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL"}
 
 

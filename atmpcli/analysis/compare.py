@@ -13,23 +13,26 @@ for models with survival curves the reviewer's checks against the general popula
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
-from atmpcli.analysis.dominance_and_icers import IncrementalAnalysis, incremental_analysis, incremental_frame
+from atmpcli.analysis.dominance_and_icers import IncrementalAnalysis, incremental_analysis, incremental_rows
 from atmpcli.analysis.inputs import context
 from atmpcli.analysis.responder_accounting import ACCOUNTING, PATHWAY, metric, pathway_columns, responder_accounting
-from atmpcli.analysis.result import Result, records, result_type
+from atmpcli.analysis.result import Deferred, Result, Rows, result_type
 from atmpcli.analysis.survival_checks import COUNT_COLUMNS, SURVIVAL_CHECK_COLUMNS, survival_checks
-from atmpcli.analysis.trace import trace_by_state, trace_frame
+from atmpcli.analysis.trace import TRACE_COLUMNS, trace_by_state, trace_frame
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate
 from atmpcli.model.outcomes import StrategyOutcome
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PAYMENT_COLUMNS = ["strategy", "therapy", "year", "amount"]
 LONG_COLUMNS = ["strategy", "label", "comparator", "status", "measure", "wtp", "value"]
@@ -66,19 +69,19 @@ class Comparison(Result):
 
     @property
     def has_pathway(self) -> bool:
-        return "infused_fraction" in self.strategies.columns
+        return "infused_fraction" in self._given_attribute("strategies").columns
 
     @cached_property
     def incremental_table(self) -> pd.DataFrame:
         """The strategies by increasing cost with status, reference and ICER (analysis.dominance_and_icers)."""
-        s = self.strategies
-        return incremental_frame(list(s["strategy"]), list(s["cost"]), list(s["effect"]), self.incremental)
+        s = self._records_at("strategies")
+        names, costs, effects = ([r[c] for r in s] for c in ("strategy", "cost", "effect"))
+        return incremental_rows(names, costs, effects, self.incremental)  # type: ignore[return-value]
 
     @cached_property
     def long(self) -> pd.DataFrame:
         """LONG_COLUMNS: one row per strategy and measure; nmb_<wtp>/nhb_<wtp> become nmb/nhb with their wtp."""
-        s = self.strategies
-        measures = [c for c in s.columns if c not in _NOT_MEASURES]
+        measures = [c for c in self._given_attribute("strategies").columns if c not in _NOT_MEASURES]
         named = {wtp_column(p, w): (p, w) for w in self.wtp for p in ("nmb", "nhb")}
         rows = [
             {
@@ -90,10 +93,10 @@ class Comparison(Result):
                 "wtp": named.get(m, (m, None))[1],
                 "value": r[m],
             }
-            for r in records(s)
+            for r in self._records_at("strategies")
             for m in measures
         ]
-        return pd.DataFrame(rows, columns=LONG_COLUMNS)
+        return Rows(rows, LONG_COLUMNS)  # type: ignore[return-value]
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {
@@ -107,11 +110,14 @@ class Comparison(Result):
 
     def best_at(self, wtp: float) -> str:
         """The strategy with the highest net monetary benefit at ``wtp``."""
-        nmb = self.strategies[wtp_column("nmb", wtp)]
-        return str(self.strategies["strategy"][int(np.argmax(nmb.to_numpy()))])
+        rows = self._records_at("strategies")
+        nmb = np.array([r[wtp_column("nmb", wtp)] for r in rows], dtype=float)
+        return str(rows[int(np.argmax(nmb))]["strategy"])
 
     def payments_by_year(self) -> pd.DataFrame:
         """The payer's payments per person, summed over therapies: one row per strategy, a column per year."""
+        import pandas as pd
+
         if self.payments.empty:
             return pd.DataFrame(columns=["strategy"])
         wide = self.payments.pivot_table(index="strategy", columns="year", values="amount", aggfunc="sum", sort=False)
@@ -123,14 +129,14 @@ class Comparison(Result):
     def body(self) -> dict[str, Any]:
         out = self.scenario_header() | {"comparator": self.comparator, "frontier": list(self.incremental.frontier)}
         if self.main == "long":
-            return out | {"columns": LONG_COLUMNS, "rows": records(self.long), "warnings": list(self.warnings)}
+            return out | {"columns": LONG_COLUMNS, "rows": self.records_of("long"), "warnings": list(self.warnings)}
         out |= {
             "columns": self.columns,
-            "strategies": records(self.strategies),
-            "payments": records(self.payments),
+            "strategies": self.records_of("strategies"),
+            "payments": self.records_of("payments"),
         }
-        if not self.survival.empty:
-            out["survival"] = records(self.survival)  # docs/output-format.md: survival checks
+        if survival := self.records_of("survival"):
+            out["survival"] = survival  # docs/output-format.md: survival checks
         return out | {"warnings": list(self.warnings)}
 
 
@@ -154,10 +160,10 @@ def comparison_from_outcomes(
     checks = survival_checks(model, outcomes)
     return Comparison(
         **context(model, per=per, wtp=thresholds),
-        strategies=pd.DataFrame(rows, columns=columns),
+        strategies=Rows(rows, columns),  # frames once read: pandas only for what needs them (analysis/result.py)
         incremental=inc,
-        payments=pd.DataFrame(_payment_rows(outcomes), columns=PAYMENT_COLUMNS),
-        trace=trace_frame(model, outcomes),
+        payments=Rows(_payment_rows(outcomes), PAYMENT_COLUMNS),
+        trace=Deferred(functools.partial(trace_frame, model, outcomes), TRACE_COLUMNS),
         wtp=thresholds,
         per=per,
         comparator=model.comparator,
@@ -166,15 +172,14 @@ def comparison_from_outcomes(
         has_utilities=model.has_utilities,
         has_response=model.has_response,
         state_labels={st.name: st.label for st in model.states},
-        survival=survival_frame(checks.rows),
+        survival=survival_rows(checks.rows),
         warnings=checks.warnings,
     )
 
 
-def survival_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The survival checks as a frame; counts stay whole numbers (missing ones are <NA>, null in JSON)."""
-    frame = pd.DataFrame(rows, columns=SURVIVAL_CHECK_COLUMNS)
-    return frame.astype({c: "Int64" for c in COUNT_COLUMNS})
+def survival_rows(rows: list[dict[str, Any]]) -> Rows:
+    """The survival checks as a table; counts stay whole numbers (missing ones are <NA>, null in JSON)."""
+    return Rows(rows, SURVIVAL_CHECK_COLUMNS, {c: "Int64" for c in COUNT_COLUMNS})
 
 
 def _first(a: np.ndarray | None, scale: float) -> float:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
-from atmpcli.analysis.result import Provenance, Result, records, result_type
+from atmpcli.analysis.result import Provenance, Result, Rows, result_type
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NOT_DOMINATED, DOMINATED, EXTENDED = "ND", "D", "ED"
 
@@ -81,9 +83,9 @@ def incremental_analysis(
 ICER_COLUMNS = ["strategy", "cost", "effect", "status", "reference", "inc_cost", "inc_effect", "icer"]
 
 
-def incremental_frame(
+def incremental_rows(
     names: Sequence[str], costs: Sequence[float], effects: Sequence[float], inc: IncrementalAnalysis
-) -> pd.DataFrame:
+) -> Rows:
     """The incremental-analysis table (ICER_COLUMNS): strategies by increasing cost, then decreasing effect."""
     order = sorted(range(len(names)), key=lambda i: (costs[i], -effects[i]))
     rows = [
@@ -99,7 +101,7 @@ def incremental_frame(
         }
         for i in order
     ]
-    return pd.DataFrame(rows, columns=ICER_COLUMNS)
+    return Rows(rows, ICER_COLUMNS)
 
 
 @result_type
@@ -114,7 +116,7 @@ class IncrementalTable(Result):
         return {"icers": self.table}
 
     def body(self) -> dict[str, Any]:
-        return {"frontier": list(self.incremental.frontier), "rows": records(self.table)}
+        return {"frontier": list(self.incremental.frontier), "rows": self.records_of("icers")}
 
 
 def icers(
@@ -127,5 +129,5 @@ def icers(
         title="Incremental analysis",
         provenance=Provenance(files=files),
         incremental=inc,
-        table=incremental_frame(list(strategies), list(costs), list(effects), inc),
+        table=incremental_rows(list(strategies), list(costs), list(effects), inc),
     )

@@ -3,13 +3,14 @@ and what a report describes (strategies, states, subgroups, settings, sources)."
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
-
-from atmpcli.analysis.result import Result, provenance_of, records, result_type, settings_of, units_of
+from atmpcli.analysis.result import Result, Rows, provenance_of, result_type, settings_of, units_of
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.parameters import base_values
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PARAMETER_COLUMNS = ["parameter", "value", "formula", "distribution", "low", "high", "source", "set_by_strategy"]
 
@@ -94,7 +95,7 @@ class ScenarioInputs(Result):
         }
 
     def body(self) -> dict[str, Any]:
-        return {"scenario": self.provenance.scenario, "parameters": records(self.parameters)}
+        return {"scenario": self.provenance.scenario, "parameters": self.records_of("parameters")}
 
 
 def scenario_inputs(sc: DecisionModel) -> ScenarioInputs:
@@ -114,14 +115,14 @@ def scenario_inputs(sc: DecisionModel) -> ScenarioInputs:
         title=sc.title,
         units=units_of(sc),
         provenance=provenance_of(sc),
-        parameters=pd.DataFrame(parameter_rows(sc), columns=PARAMETER_COLUMNS),
-        settings_table=pd.DataFrame(settings_rows(sc), columns=["setting", "value"]),
-        strategies=pd.DataFrame(
+        parameters=Rows(parameter_rows(sc), PARAMETER_COLUMNS),  # frames once read (analysis/result.py)
+        settings_table=Rows(settings_rows(sc), ["setting", "value"]),
+        strategies=Rows(
             [{"strategy": s.name, "label": s.label, "comparator": s.name == sc.comparator} for s in sc.strategies],
-            columns=["strategy", "label", "comparator"],
+            ["strategy", "label", "comparator"],
         ),
-        states=pd.DataFrame(states, columns=["state", "label", "utility", "costs"]),
-        subgroups=pd.DataFrame(list(about.subgroups), columns=["subgroup", "prevalence"]),
+        states=Rows(states, ["state", "label", "utility", "costs"]),
+        subgroups=Rows(list(about.subgroups), ["subgroup", "prevalence"]),
         description=about.description,
         perspective=about.perspective,
         variants=tuple(about.variants),

@@ -24,7 +24,7 @@ DEFAULT_MEMORY = 1 * GIB
 FLOAT = 8  # bytes of a float64
 ROW_BYTES = 600  # one row of a long-form result table as Python dicts of floats
 CELL_BYTES = 90  # one cell of a per-sample table built as Python dicts
-MAX_CHUNK_BLOCKS = 8  # larger chunks save no time: the per-chunk overhead is already small at 16,384
+MAX_CHUNK_BLOCKS = 1  # larger chunks are slower (cache misses) and leave fewer chunks to share among --workers
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from atmpcli.analysis.memory_estimate import DEFAULT_MEMORY, psa_chunk
 from atmpcli.analysis.sampling import BLOCK, sampler
@@ -22,6 +21,8 @@ from atmpcli.model.evaluate import evaluate_strategy
 from atmpcli.model.outputs import Outputs
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from atmpcli.analysis.workers import LocalWorkers
 
 Progress = Callable[[int, int], None]
@@ -54,6 +55,8 @@ class PSASamples:
     def frame(self) -> pd.DataFrame:
         """One row per sample: ``sample`` (from 1), ``cost_<strategy>``..., ``effect_<strategy>``..., then every
         kept parameter draw. What ``psa --per-sample`` writes and ``psa --results`` reads."""
+        import pandas as pd
+
         columns: dict[str, np.ndarray] = {"sample": np.arange(1, self.samples + 1)}
         columns.update({f"cost_{s}": self.costs[:, k] for k, s in enumerate(self.strategies)})
         columns.update({f"effect_{s}": self.effects[:, k] for k, s in enumerate(self.strategies)})

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
 from atmpcli.analysis import ceac as C
 from atmpcli.analysis import voi
@@ -24,8 +23,11 @@ from atmpcli.analysis.dominance_and_icers import IncrementalAnalysis, incrementa
 from atmpcli.analysis.evppi import EVPPIResult, evppi
 from atmpcli.analysis.inputs import context
 from atmpcli.analysis.psa import PSASamples
-from atmpcli.analysis.result import Provenance, Result, Units, result_type
+from atmpcli.analysis.result import Provenance, Result, Rows, Units, result_type
 from atmpcli.model.decision_model import DecisionModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUMMARY_COLUMNS = ["measure", "strategy", "wtp", "parameters", "value"]
 SPREAD = ("mean", "sd", "low", "high")
@@ -84,7 +86,7 @@ class PSASummary(Result):
 
     @cached_property
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(self._summary_rows(), columns=SUMMARY_COLUMNS)
+        return Rows(self._summary_rows(), SUMMARY_COLUMNS)  # type: ignore[return-value]  # a frame once read
 
     @cached_property
     def by_strategy(self) -> pd.DataFrame:
@@ -101,7 +103,7 @@ class PSASummary(Result):
             inc = self.incremental
             row.update(status=inc.status[k], reference=inc.reference[k], icer_of_means=float(inc.icer[k]))
             rows.append(row)
-        return pd.DataFrame(rows)
+        return Rows(rows, list(rows[0]) if rows else [])  # type: ignore[return-value]  # a frame once read
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"summary": self.summary, "strategies": self.by_strategy}

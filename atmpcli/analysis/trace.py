@@ -9,10 +9,9 @@ cohort); tunnel states are reported as the state the user declared.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
 from atmpcli.analysis.inputs import context
 from atmpcli.analysis.result import Result, records, result_type
@@ -21,11 +20,16 @@ from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate_strategy
 from atmpcli.model.outcomes import StrategyOutcome
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 TRACE_COLUMNS = ["strategy", "cycle", "years", "state", "proportion", "count"]
 
 
 def trace_frame(model: DecisionModel, outcomes: Sequence[StrategyOutcome]) -> pd.DataFrame:
     """TRACE_COLUMNS for the outcomes that have a trace (base case: the first sample)."""
+    import pandas as pd
+
     states = [s.name for s in model.states]
     parts = []
     for o in outcomes:

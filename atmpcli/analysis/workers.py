@@ -2,10 +2,12 @@
 
 The chunks are those of a one-process run and each is evaluated by the same function from the same
 block-seeded draws, so the results are bit-identical to one worker whichever process evaluates which
-chunk. Workers are started with the spawn method (a fork of a process that may run threads is unsafe,
-and spawn is what macOS and Windows have): each builds the model again from its picklable recipe
-(``DecisionModel.rebuild``), as Dask workers do (analysis/distributed.py). They can be started before
-the scenario is loaded, so that their start-up (Python, numpy, the compiler) overlaps this process's own.
+chunk. On Linux the workers are forked when the first run begins, from this process with the model
+already compiled: they inherit every module imported and the model itself, so they cost milliseconds to
+start. Elsewhere (macOS and Windows have no safe fork) they are spawned when the pool is created and
+build the model again from its picklable recipe (``DecisionModel.rebuild``), as Dask workers do
+(analysis/distributed.py); their start-up (Python, numpy, the compiler) then overlaps this process's
+loading of the scenario. A fork happens before any progress bar or queue thread of this process starts.
 
 Chunks are claimed in order from a shared counter, by this process too, so the work balances itself. A
 chunk that fails stops the claiming of later chunks; once every worker is idle, the error of the first
@@ -22,6 +24,7 @@ import os
 import pickle
 import queue
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,6 +38,11 @@ _NONE_LEFT = -1
 _POLL = 0.2  # seconds between checks that the workers are alive while waiting for them
 
 
+def start_method() -> str:
+    """``fork`` on Linux (the workers inherit the compiled model), ``spawn`` elsewhere."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
 def available_cores() -> int:
     """The cores this process may run on (its CPU affinity, where the system has one)."""
     try:
@@ -44,24 +52,37 @@ def available_cores() -> int:
 
 
 class LocalWorkers:
-    """``workers - 1`` spawned processes that, with this one, evaluate the chunks of a run.
+    """``workers - 1`` processes that, with this one, evaluate the chunks of a run.
 
-    Use as a context manager; ``preload`` names modules the workers import as soon as they start (the ones
-    the model's ``rebuild`` recipe needs), so that they are ready when the first run begins.
+    Use as a context manager. ``method``: ``fork`` or ``spawn`` (default: :func:`start_method`). Spawned
+    workers start at once and import the modules ``preload`` names (the ones the model's ``rebuild``
+    recipe needs), so that they are ready when the first run begins; forked ones start with the first
+    run, or earlier with :meth:`start`.
     """
 
-    def __init__(self, workers: int, preload: Sequence[str] = ()) -> None:
+    def __init__(self, workers: int, preload: Sequence[str] = (), method: str | None = None) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.workers = workers
-        ctx = mp.get_context("spawn")
-        self._jobs: Any = ctx.Queue()
-        self._results: Any = ctx.Queue()
-        self._claims: Any = ctx.Array("q", [0, 0])  # [next chunk to claim, chunks to run (lowered on an error)]
-        self._processes = [
-            ctx.Process(target=_serve, args=(self._jobs, self._results, self._claims, tuple(preload)), daemon=True)
-            for _ in range(workers - 1)
-        ]
+        self.method = method or start_method()
+        self._ctx = mp.get_context(self.method)
+        self._jobs: Any = self._ctx.Queue()
+        self._results: Any = self._ctx.Queue()
+        self._claims: Any = self._ctx.Array("q", [0, 0])  # [next chunk to claim, chunks to run (lowered on an error)]
+        self._preload = tuple(preload)
+        self._processes: list[Any] = []
+        if self.method != "fork":
+            self.start()
+
+    def start(self, model: DecisionModel | None = None) -> None:
+        """Start the workers if they are not running yet; forked ones keep ``model`` as it is now."""
+        if self._processes or self.workers == 1:
+            return
+        for stream in (sys.stdout, sys.stderr):  # a forked child must not write this process's buffered output
+            stream.flush()
+        inherited = model if self.method == "fork" else None
+        args = (self._jobs, self._results, self._claims, self._preload, inherited)
+        self._processes = [self._ctx.Process(target=_serve, args=args, daemon=True) for _ in range(self.workers - 1)]
         with _sigint_blocked():  # inherited by the workers, before their Python starts
             for p in self._processes:
                 p.start()
@@ -87,9 +108,11 @@ class LocalWorkers:
     def run(self, model: DecisionModel, task: Task, tasks: int, store: Store) -> None:
         """Evaluate ``task(model, i)`` for i in 0 .. tasks - 1 here and in the workers; ``store(i, result)``
         is called in this process as each result comes in (in any order)."""
-        helpers = min(len(self._processes), tasks - 1)
+        helpers = min(self.workers - 1, tasks - 1)
         if helpers > 0 and model.rebuild is None:
             raise ValueError("more than one worker needs a model loaded from a scenario file (model.rebuild)")
+        if helpers > 0:
+            self.start(model)
         with self._claims.get_lock():
             self._claims[:] = [0, tasks]
         for _ in range(helpers):
@@ -183,8 +206,9 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _serve(jobs: Any, results: Any, claims: Any, preload: tuple[str, ...]) -> None:
-    """A worker: import what the runs need, then claim and run chunks of each job until terminated."""
+def _serve(jobs: Any, results: Any, claims: Any, preload: tuple[str, ...], model: DecisionModel | None) -> None:
+    """A worker: import what the runs need, then claim and run chunks of each job until terminated; a forked
+    worker has ``model`` already (and rebuilds only for a job on another model)."""
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     else:
@@ -192,7 +216,7 @@ def _serve(jobs: Any, results: Any, claims: Any, preload: tuple[str, ...]) -> No
     for name in preload:
         importlib.import_module(name)
     _one_blas_thread()  # for good: N processes share N cores
-    built: tuple[Any, DecisionModel | None] = (None, None)
+    built: tuple[Any, DecisionModel | None] = (None, None) if model is None else (model.rebuild, model)
     while True:
         rebuild, task = jobs.get()
         while (i := _claim(claims)) != _NONE_LEFT:

@@ -202,7 +202,8 @@ def parse_workers(text: str) -> int:
 
 @contextmanager
 def worker_pool(workers: int) -> Iterator[Any]:
-    """1, or a pool of worker processes started now, so that they start up while the scenario loads."""
+    """1, or a pool of worker processes: spawned ones start now, so that they start up while the scenario
+    loads; forked ones (Linux) with :func:`start_workers`, once it is loaded."""
     if workers == 1:
         yield 1
         return
@@ -210,6 +211,12 @@ def worker_pool(workers: int) -> Iterator[Any]:
 
     with LocalWorkers(workers, preload=("atmpcli.analysis.psa", "atmpcli.scenario.compile")) as pool:
         yield pool
+
+
+def start_workers(pool: Any, model: Any) -> None:
+    """Fork the pool's workers now, with ``model`` loaded and before a progress bar's thread starts."""
+    if pool != 1:
+        pool.start(model)
 
 
 def load(

@@ -19,7 +19,7 @@ from atmpcli.commands.common import (
     reporting_errors,
 )
 from atmpcli.commands.loading import data_file_limit, scenario_options
-from atmpcli.commands.output_options import emit, output_options
+from atmpcli.commands.output_options import emit, imported_when_used, output_options
 from atmpcli.report.output import OutputOptions
 
 if TYPE_CHECKING:
@@ -84,8 +84,9 @@ def compare(
     """Compare the strategies of a scenario: costs, QALYs, life-years, ICERs with dominance, NMB."""
     from atmpcli.analysis.compare import compare as run_compare
     from atmpcli.report.comparison_tables import comparison_tables, long_table
-    from atmpcli.report.figures import comparison_figure
-    from atmpcli.report.workbook import comparison_workbook
+
+    comparison_figure = imported_when_used("atmpcli.report.figures", "comparison_figure")
+    comparison_workbook = imported_when_used("atmpcli.report.workbook", "comparison_workbook")
 
     if severity or benchmarks:
         # the rules are per person (a maximum price, a benchmark) and have no figure: refuse, never ignore

@@ -12,13 +12,17 @@ from atmpcli.commands.common import (
     ReferenceCaseOpt,
     SetsOpt,
     VariantOpt,
+    WorkersOpt,
     WtpGridOpt,
     app,
     load,
     non_negative,
     note,
+    parse_workers,
     reporting_errors,
+    start_workers,
     thresholds,
+    worker_pool,
 )
 from atmpcli.commands.loading import check_request, data_file_limit, memory, scenario_options
 from atmpcli.commands.output_options import emit, output_options
@@ -142,6 +146,7 @@ def evsi(
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
+    workers: WorkersOpt = "1",
     *,
     out: OutputOptions,
 ) -> None:
@@ -153,6 +158,9 @@ def evsi(
         raise typer.BadParameter("give a SCENARIO or --results FILE.csv (not both)")
     if not study:
         raise typer.BadParameter("give the study, e.g. --study binomial:p_response", param_hint="--study")
+    processes = parse_workers(workers)
+    if processes > 1 and results is not None:
+        raise typer.BadParameter("--results analyses a file and runs no model", param_hint="--workers")
     the_study = parse_study(study, sd, cv, after)
     sizes = parse_sizes(size, "--size")
     followups = parse_sizes(followup, "--followup", whole=False) if followup else None
@@ -166,7 +174,7 @@ def evsi(
         if results is not None:
             result, sc = _external(results), None
         else:
-            result, sc = _psa(scenario, samples, seed, variant, sets, reference_case)
+            result, sc = _psa(scenario, samples, seed, variant, sets, reference_case, processes)
         evsi_result = _analyse(
             result,
             sc,
@@ -186,16 +194,21 @@ def evsi(
     emit(evsi_result, out, table=evsi_tables)
 
 
-def _psa(scenario: str, samples: int, seed: int, variant: Any, sets: Any, reference_case: Any) -> tuple[Any, Any]:
+def _psa(
+    scenario: str, samples: int, seed: int, variant: Any, sets: Any, reference_case: Any, processes: int
+) -> tuple[Any, Any]:
+    """The PSA the EVSI regresses on; each of the ``processes`` holds a chunk of its own (psa --workers)."""
     from atmpcli.analysis.memory_estimate import psa_chunk
     from atmpcli.analysis.psa import run_psa
 
-    sc = load(scenario, variant, sets, reference_case)
-    chunk = psa_chunk(sc, memory())
-    drawn = len(sc.uncertain) + sum(len(g.parameters) for g in sc.dirichlet)
-    what = f"this EVSI's PSA ({samples:,} samples)"
-    check_request(sc, what, samples=samples, batch=min(samples, chunk), drawn=drawn)
-    return run_psa(sc, samples, seed, chunk=chunk, keep_draws=True), sc
+    with worker_pool(processes) as pool:
+        sc = load(scenario, variant, sets, reference_case)
+        chunk = psa_chunk(sc, memory())
+        drawn = len(sc.uncertain) + sum(len(g.parameters) for g in sc.dirichlet)
+        what = f"this EVSI's PSA ({samples:,} samples)"
+        check_request(sc, what, samples=samples, batch=min(samples, chunk) * processes, drawn=drawn)
+        start_workers(pool, sc)
+        return run_psa(sc, samples, seed, chunk=chunk, keep_draws=True, workers=pool), sc
 
 
 def _external(path: Path) -> Any:

@@ -17,6 +17,7 @@ them before the command runs (a bad one is a usage error, exit 2) and passes the
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -132,6 +133,16 @@ def emit(
         written = write_result(result, out, table=table, workbook=workbook)
     if written is not None:
         note(f"wrote {written}")
+
+
+def imported_when_used(module: str, name: str) -> Callable[..., Any]:
+    """``module.name``, imported when it is first called: figures and workbooks cost start-up that a
+    command writing a table does not need."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return call
 
 
 @contextmanager

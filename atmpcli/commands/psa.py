@@ -20,11 +20,12 @@ from atmpcli.commands.common import (
     note,
     parse_workers,
     reporting_errors,
+    start_workers,
     thresholds,
     worker_pool,
 )
 from atmpcli.commands.loading import check_request, data_file_limit, memory, scenario_options
-from atmpcli.commands.output_options import emit, output_options
+from atmpcli.commands.output_options import emit, imported_when_used, output_options
 from atmpcli.errors import Problem, ScenarioError
 from atmpcli.report.output import OutputOptions
 
@@ -165,8 +166,9 @@ def psa(
     out: OutputOptions,
 ) -> None:
     """Probabilistic sensitivity analysis: means, SDs and intervals, CEAC, CEAF, EVPI and EVPPI."""
-    from atmpcli.report.figures import psa_figure
     from atmpcli.report.uncertainty_tables import psa_tables
+
+    psa_figure = imported_when_used("atmpcli.report.figures", "psa_figure")
 
     groups = [[p.strip() for p in g.split(",") if p.strip()] for g in (evppi or [])]
     _check_evppi_method(evppi_method, groups)
@@ -214,6 +216,7 @@ def psa(
                 keep = bool(groups) or out.per_sample is not None
                 if draws is None:  # a draws file is sized by its rows, once read
                     _check_memory(sc, samples, wtps, groups, bool(groups), out.per_sample is not None, processes)
+                start_workers(pool, sc)
                 with _Bar("sampling") as bar:
                     result = _sample(sc, samples, seed, draws, scheduler, keep, bar, pool)
             population = population if population is not None else sc.settings.population

@@ -14,18 +14,23 @@ from atmpcli.commands.common import (
     ScenarioArg,
     SetsOpt,
     VariantOpt,
+    WorkersOpt,
     WtpGridOpt,
     app,
     fail,
     load,
     note,
     parse_grid,
+    parse_workers,
+    start_workers,
+    worker_pool,
 )
 from atmpcli.commands.loading import check_request, memory, scenario_options
 from atmpcli.errors import AtmpError
 
 if TYPE_CHECKING:
     from atmpcli.analysis.compare import Comparison
+    from atmpcli.analysis.workers import LocalWorkers
     from atmpcli.model.decision_model import DecisionModel
     from atmpcli.report.cheers_report import ReportContents
 
@@ -62,6 +67,7 @@ def report(
     variant: VariantOpt = None,
     sets: SetsOpt = None,
     reference_case: ReferenceCaseOpt = None,
+    workers: WorkersOpt = "1",
 ) -> None:
     """A CHEERS 2022 report: question, strategies, inputs with sources, settings, results, uncertainty.
 
@@ -80,13 +86,17 @@ def report(
     if suffix not in FORMATS:
         raise typer.BadParameter("the report is written as .html, .pdf or .md", param_hint="--output")
     grid = parse_grid(wtp_grid)
+    processes = parse_workers(workers)
     try:
-        sc = load(scenario, variant, sets, reference_case)
-        if psa_samples:  # sized before any work
-            what = f"the report's PSA ({psa_samples:,} samples)"
-            check_request(sc, what, samples=psa_samples, batch=min(psa_samples, psa_chunk(sc, memory())))
-        variants = None if variant else (lambda v: load(scenario, v, sets, reference_case))
-        contents = report_contents(sc, psa_samples, seed, grid, variants, verify=verify)
+        with worker_pool(processes if psa_samples else 1) as pool:  # the workers share the PSA's chunks
+            sc = load(scenario, variant, sets, reference_case)
+            if psa_samples:  # sized before any work
+                what = f"the report's PSA ({psa_samples:,} samples)"
+                batch = min(psa_samples, psa_chunk(sc, memory())) * processes
+                check_request(sc, what, samples=psa_samples, batch=batch)
+            start_workers(pool, sc)
+            variants = None if variant else (lambda v: load(scenario, v, sets, reference_case))
+            contents = report_contents(sc, psa_samples, seed, grid, variants, workers=pool, verify=verify)
         if suffix == ".md":
             folder = output.with_name(output.stem + "_files")
             if figures:
@@ -111,13 +121,15 @@ def report_contents(
     seed: int,
     grid: list[float] | None = None,
     load_variant: Callable[[str | None], DecisionModel] | None = None,
+    workers: int | LocalWorkers = 1,
     *,
     verify: bool = False,
 ) -> ReportContents:
     """The results a report shows: the comparison and inputs; a PSA when asked for; a one-way analysis of
     the first strategy that is not the comparator when the scenario has ranges or distributions; the
     named variants side by side when ``load_variant`` (a variant's name -> the scenario with it applied) is
-    given; the budget impact when the scenario has one; the verification tests with ``verify``."""
+    given; the budget impact when the scenario has one; the verification tests with ``verify``. ``workers``:
+    processes for the PSA (psa --workers)."""
     from atmpcli.analysis import dsa as D
     from atmpcli.analysis.compare import compare
     from atmpcli.analysis.inputs import scenario_inputs
@@ -131,7 +143,7 @@ def report_contents(
 
         thresholds = sorted(set(grid or default_grid(cmp)) | set(cmp.wtp))
         contents.psa = summarise_psa(
-            run_psa(sc, psa_samples, seed), thresholds, population=sc.settings.population, model=sc
+            run_psa(sc, psa_samples, seed, workers=workers), thresholds, population=sc.settings.population, model=sc
         )
     if (sc.ranges or sc.uncertain) and len(cmp.rows) > 1 and cmp.wtp:
         contents.one_way = D.one_way(

@@ -16,6 +16,8 @@ import typer
 from typer._click.exceptions import ClickException  # typer bundles click (pinned in pyproject.toml)
 from typer.core import TyperGroup
 
+from atmpcli.commands.registry import LazyCommands
+
 
 def printable(text: str) -> str:
     """``text`` with control characters shown as escapes, so that an error cannot drive the terminal."""
@@ -23,11 +25,29 @@ def printable(text: str) -> str:
 
 
 class OneLineErrors(TyperGroup):
-    """The command group: one-line usage errors, finite numbers only."""
+    """The command group: one-line usage errors, finite numbers only, commands loaded when used
+    (commands/registry.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _refuse_all(self.commands.values())
+        self.commands = LazyCommands(dict(self.commands), prepare=_refuse_all)
+        self._summaries_only = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # names only: typer's own would build every command
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if self._summaries_only:
+            return self.commands.summary(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The command list of --help, from the summaries: no command module is imported for it."""
+        self._summaries_only = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._summaries_only = False
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:

@@ -9,7 +9,6 @@ from rich.console import Group
 from rich.table import Table
 
 from atmpcli.analysis.compare import Comparison, wtp_column
-from atmpcli.analysis.result import records
 from atmpcli.report.number_formats import (
     EFFECT_TEXT,
     STATUS_TEXT,
@@ -49,7 +48,7 @@ def comparison_tables(cmp: Comparison) -> Group:
         effect = EFFECT_TEXT[cmp.effect_name]
         parts.append(
             incremental_table(
-                records(cmp.incremental_table),
+                cmp.records_of("incremental"),
                 f"Incremental analysis (effect: {effect}; ICER in {cur} per {UNIT_TEXT[cmp.effect_name]})",
                 f"Cost ({cur})",
                 effect,
@@ -57,10 +56,10 @@ def comparison_tables(cmp: Comparison) -> Group:
         )
     if cmp.wtp:
         parts.append(_nmb_table(cmp, rows))
-    if not cmp.survival.empty:
+    if survival := cmp.records_of("survival"):
         from atmpcli.report.survival_tables import survival_check_table
 
-        parts.append(survival_check_table(records(cmp.survival)))
+        parts.append(survival_check_table(survival))
     return Group(*parts)
 
 
@@ -226,7 +225,7 @@ def long_table(cmp: Comparison) -> Table:
     t = Table(title=f"{cmp.title}\n[dim]One row per strategy and measure (--long)[/dim]", title_justify="left")
     for col in ("Strategy", "Measure", "WTP", "Value"):
         t.add_column(col, justify="right" if col in ("WTP", "Value") else "left", no_wrap=True)
-    for r in records(cmp.long):
+    for r in cmp.records_of("long"):
         wtp = "" if missing(r["wtp"]) else f"{r['wtp']:,.0f}"
         value = r["value"]
         t.add_row(r["strategy"], r["measure"], wtp, "—" if missing(value) else f"{value:,.6g}")

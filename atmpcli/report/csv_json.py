@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import json
 import math
-from typing import IO, Any
-
-import pandas as pd
+from collections.abc import Iterable, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 from atmpcli.analysis.result import records
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def cell(value: Any, decimal: str = ".") -> Any:
@@ -32,13 +34,26 @@ def write_csv(frame: pd.DataFrame, stream: IO[str], *, sep: str = ",", decimal: 
 
     ``sep=";", decimal=","`` suits Excel with continental settings; ``bom`` lets Excel detect UTF-8.
     """
+    write_rows([str(c) for c in frame.columns], records(frame), stream, sep=sep, decimal=decimal, bom=bom)
+
+
+def write_rows(
+    columns: Sequence[str],
+    rows: Iterable[dict[str, Any]],
+    stream: IO[str],
+    *,
+    sep: str = ",",
+    decimal: str = ".",
+    bom: bool = False,
+) -> None:
+    """:func:`write_csv` of a table given as its columns and records (``Result.rows``: no frame needed)."""
     if sep == decimal:
         raise ValueError("the separator and the decimal mark must differ")
     if bom:
         stream.write("\ufeff")
     writer = csv.writer(stream, delimiter=sep, lineterminator="\n")
-    writer.writerow([str(c) for c in frame.columns])
-    for row in records(frame):
+    writer.writerow(list(columns))
+    for row in rows:
         writer.writerow([cell(v, decimal) for v in row.values()])
 
 

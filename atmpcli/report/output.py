@@ -111,9 +111,9 @@ def write_result(
 
     def write(stream: IO[str] | None) -> None:
         if fmt is Format.csv:
-            from atmpcli.report.csv_json import write_csv
+            from atmpcli.report.csv_json import write_rows
 
-            write_csv(result.frame, stream, sep=options.sep, decimal=options.decimal, bom=options.bom)
+            write_rows(result.columns, result.rows, stream, sep=options.sep, decimal=options.decimal, bom=options.bom)
         elif fmt is Format.json:
             from atmpcli.report.csv_json import write_json
 

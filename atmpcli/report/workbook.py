@@ -14,13 +14,16 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from atmpcli.analysis.inputs import ScenarioInputs
 from atmpcli.analysis.result import Result, records
 
 if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
+    import pandas as pd
+
     from atmpcli.analysis.compare import Comparison
+
+    Sheets = list[tuple[str, pd.DataFrame]]  # (what the sheet holds, its table), in order
+
 
 MONEY = "#,##0"
 DECIMAL = "0.0000"
@@ -50,9 +53,6 @@ def sheet_name(wanted: str, taken: set[str]) -> str:
         name, k = base[: 31 - len(suffix)] + suffix, k + 1
     taken.add(name.lower())
     return name
-
-
-Sheets = list[tuple[str, pd.DataFrame]]  # (what the sheet holds, its table), in order
 
 
 def _sheet(wb: Any, title: str, frame: pd.DataFrame) -> Any:

@@ -54,12 +54,11 @@ def test_cli_reference_is_current():
 
 
 def test_every_command_is_documented():
-    from atmpcli.cli import app
+    from atmpcli.commands.registry import COMMANDS
 
     text = (ROOT / "docs" / "cli.md").read_text()
-    for command in app.registered_commands:
-        name = command.name or command.callback.__name__.replace("_", "-")
-        assert f"## `atmpcli {name}`" in text, name
+    for name in COMMANDS:
+        assert f"## `atmpcli {name}" in text, name  # `atmpcli survival fit` for the survival group
 
 
 def test_columns_and_measures_of_every_result_are_documented():

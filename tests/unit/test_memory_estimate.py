@@ -81,13 +81,15 @@ def test_a_model_beyond_the_budget_is_refused_where_it_is_sized(write_scenario):
 
 def test_psa_chunks_are_whole_blocks_or_fractions_of_one_that_fit_half_the_budget():
     sick_sicker = load_scenario(bundled("sick_sicker"))
-    per_block = model_bytes(sick_sicker, 8192)  # about 36 MiB: 3 blocks fit in 128 MiB, 8 (the most) in 1 GiB
+    per_block = model_bytes(sick_sicker, 8192)  # about 36 MiB: 1 block fits in 128 MiB
     assert int(128 * MIB / 2 // per_block) == 1 and psa_chunk(sick_sicker, 128 * MIB) == 8192
-    assert psa_chunk(sick_sicker, GIB) == psa_chunk(sick_sicker, 64 * GIB) == 8 * 8192  # at most 8 blocks
+    assert psa_chunk(sick_sicker, GIB) == psa_chunk(sick_sicker, 64 * GIB) == 8192  # at most MAX_CHUNK_BLOCKS (1)
     # 78 sub-states with state_time-dependent rows: about 13 KB per sample (the dense engine needed 7.3 MB)
     residence = load_scenario(bundled("sick_sicker_state_residence"))
     assert 10_000 < model_bytes(residence, 1) < 20_000
-    assert psa_chunk(residence, GIB) == 8192 * int(GIB / 2 // model_bytes(residence, 8192))
+    assert psa_chunk(residence, GIB) == 8192
+    # 64 MiB hold about 3,900 samples of 17 kB: the largest power-of-two fraction of a block is 2,048
+    assert psa_chunk(residence, 128 * MIB) == 2048
     assert [whole_blocks(n) for n in (1, 3, 100, 8191, 8192, 20000)] == [1, 2, 64, 4096, 8192, 16384]
 
 
