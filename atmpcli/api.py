@@ -54,7 +54,14 @@ class Results:
         self.memory = memory or DEFAULT_MEMORY  # bytes an analysis may use (--memory); docs/trust.md
 
     def _sampled(
-        self, samples: int, seed: int, keep_draws: bool, thresholds: int, evppi: Sequence[int] = (), workers: int = 1
+        self,
+        samples: int,
+        seed: int,
+        keep_draws: bool,
+        thresholds: int,
+        evppi: Sequence[int] = (),
+        workers: int = 1,
+        evppi_method: str = "auto",
     ) -> Any:
         """The PSA samples, refused up front (ScenarioError) when the estimate exceeds the memory budget."""
         from atmpcli.analysis.memory_estimate import Request, check_memory, psa_chunk
@@ -63,7 +70,9 @@ class Results:
 
         sc = self.scenario
         chunk = psa_chunk(sc, self.memory)
-        request = Request(samples, min(samples, chunk), thresholds, evppi_groups=tuple(evppi))
+        request = Request(
+            samples, min(samples, chunk), thresholds, evppi_groups=tuple(evppi), evppi_method=evppi_method
+        )
         try:
             check_memory(sc, request, self.memory, f"this PSA ({samples:,} samples, {thresholds:,} thresholds)")
         except ModelError as exc:
@@ -105,7 +114,13 @@ class Results:
 
             wtps = severity_weighted_thresholds(sc, wtps)[1]
         samples_run = self._sampled(
-            samples, seed, keep_draws or bool(evppi), len(wtps), [len(g) for g in evppi], workers=workers
+            samples,
+            seed,
+            keep_draws or bool(evppi),
+            len(wtps),
+            [len(g) for g in evppi],
+            workers=workers,
+            evppi_method=evppi_method,
         )
         return summarise_psa(
             samples_run,

@@ -19,8 +19,9 @@ error of the metamodel fit, not the error of the PSA sample's parameter draws th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -77,15 +78,22 @@ def evppi(
     chosen = choose_method(method, x.shape[1])
     k = costs.shape[1] - 1
     responses = np.column_stack([costs[:, 1:] - costs[:, :1], effects[:, 1:] - effects[:, :1]])
-    fits, basis_size = fit_metamodels(chosen, x, responses, smoothing)
+    rng = np.random.default_rng(seed)
+    replicates = REPLICATES[chosen] if se and k else 0
+    if chosen == "gp":  # each fit draws its replicates at once (one n x n matrix at a time, analysis/gp.py)
+        fits, basis_size = _fit_processes(x, responses, replicates, rng)
+    else:
+        fits, basis_size = fit_metamodels(chosen, x, responses, smoothing)
     fit_c, fit_e = fits[:k], fits[k:]
     fc = np.column_stack([f.fitted for f in fit_c]) if k else np.zeros((x.shape[0], 0))
     fe = np.column_stack([f.fitted for f in fit_e]) if k else np.zeros((x.shape[0], 0))
     wtp = list(wtp)
     value = np.array([_evppi(w * fe[:, :, None] - fc[:, :, None])[0] for w in wtp]).reshape(len(wtp))
     spread = np.full(len(wtp), np.nan)
-    if se and k:
-        spread = _standard_error(fit_c, fit_e, wtp, REPLICATES[chosen], np.random.default_rng(seed))
+    if replicates and chosen == "gp":
+        spread = _standard_error(fit_c, fit_e, wtp, replicates, lambda f, start, size: f.draws[:, start : start + size])
+    elif replicates:
+        spread = _standard_error(fit_c, fit_e, wtp, replicates, lambda f, start, size: f.replicates(rng, size))
     return EVPPIResult(
         parameters=list(parameters),
         evppi=np.maximum(value, 0.0),
@@ -99,13 +107,11 @@ def evppi(
 
 
 def fit_metamodels(method: str, x: np.ndarray, ys: np.ndarray, smoothing: str = "reml") -> tuple[list, int]:
-    """Fit every column of ``ys`` on ``x``; returns the fits (each with ``fitted``, ``r2`` and
-    ``replicates(rng, size)``) and the size of the basis."""
+    """Fit every column of ``ys`` on ``x``; returns the fits (each with ``fitted``, ``r2`` and, for gam and
+    splines, ``replicates(rng, size)``; a Gaussian process's fit has no replicates: see :func:`evppi`) and
+    the size of the basis."""
     if method == "gp":
-        from atmpcli.analysis.gp import fit_gp
-
-        fits = [fit_gp(x, y) for y in ys.T]
-        return fits, fits[0].samples if fits else 0
+        return _fit_processes(x, ys, 0, None)
     from atmpcli.analysis.gam import Design, fit_gam, tensor_design
 
     if method == "gam":
@@ -113,6 +119,25 @@ def fit_metamodels(method: str, x: np.ndarray, ys: np.ndarray, smoothing: str = 
     else:
         design = Design(design_matrix(x), [])
     return fit_gam(design, ys, smoothing), design.size
+
+
+def _fit_processes(x: np.ndarray, ys: np.ndarray, replicates: int, rng: np.random.Generator | None) -> tuple[list, int]:
+    """Gaussian processes fitted one response at a time, each with its ``replicates`` posterior draws.
+
+    The normal deviates are drawn first, in the order batch by batch and fit by fit in which the standard
+    error reads them (:func:`_standard_error`), so the draws do not depend on fitting one at a time."""
+    from atmpcli.analysis.gp import MAX_SAMPLES, fit_gp, replicate_normals
+
+    n, q = min(x.shape[0], MAX_SAMPLES), x.shape[1] + 1
+    normals: list[list] = [[] for _ in range(ys.shape[1])]
+    for start in range(0, replicates, BATCH):
+        for deviates in normals:
+            deviates.append(replicate_normals(rng, n, q, min(BATCH, replicates - start)))
+    fits = []
+    for j, y in enumerate(ys.T):
+        fits.append(fit_gp(x, y, normals=normals[j]))
+        normals[j] = []
+    return fits, n if fits else 0
 
 
 def _evppi(g: np.ndarray) -> np.ndarray:
@@ -125,14 +150,16 @@ def _evppi(g: np.ndarray) -> np.ndarray:
 
 
 def _standard_error(
-    fit_c: list, fit_e: list, wtp: list[float], replicates: int, rng: np.random.Generator
+    fit_c: list, fit_e: list, wtp: list[float], replicates: int, draw: Callable[[Any, int, int], np.ndarray]
 ) -> np.ndarray:
+    """Standard deviation of the EVPPI over posterior draws of the fits, ``draw(fit, start, size)`` giving
+    replicates start..start + size - 1 of one fit, ``BATCH`` at a time."""
     draws: list[np.ndarray] = []
     done = 0
     while done < replicates:
         size = min(BATCH, replicates - done)
-        rc = np.stack([f.replicates(rng, size) for f in fit_c], axis=1)  # (n, strategies - 1, size)
-        re = np.stack([f.replicates(rng, size) for f in fit_e], axis=1)
+        rc = np.stack([draw(f, done, size) for f in fit_c], axis=1)  # (n, strategies - 1, size)
+        re = np.stack([draw(f, done, size) for f in fit_e], axis=1)
         g = np.empty_like(rc)
         per_wtp = []
         for w in wtp:

@@ -24,6 +24,7 @@ DEFAULT_MEMORY = 1 * GIB
 FLOAT = 8  # bytes of a float64
 ROW_BYTES = 600  # one row of a long-form result table as Python dicts of floats
 CELL_BYTES = 90  # one cell of a per-sample table built as Python dicts
+GP_MAX_SAMPLES, GP_REPLICATES = 5000, 200  # analysis/gp.py, analysis/evppi.py (kept light to import)
 MAX_CHUNK_BLOCKS = 1  # larger chunks are slower (cache misses) and leave fewer chunks to share among --workers
 
 
@@ -36,6 +37,7 @@ class Request:
     thresholds: int = 0  # willingness-to-pay values in the output
     drawn: int = 0  # parameter draws kept per sample (EVPPI, --per-sample)
     evppi_groups: tuple[int, ...] = ()  # parameters per EVPPI group
+    evppi_method: str = "auto"  # gam, gp, splines or auto (analysis/evppi.py)
     per_sample_file: bool = False
 
 
@@ -49,7 +51,8 @@ def model_bytes(model: DecisionModel, batch: int) -> float:
     Follows the structure-of-arrays kernel (model/cohort.py, model/cohort_rewards.py): no states x states
     array is built. Each transition entry is held as batch values for one cycle, for every cycle when it
     varies with cycle, time or age, or for every cycle of its tunnel when it depends on state_time (one
-    cycle at a time when it depends on both), twice when it varies (the formula's values and the checked
+    cycle at a time when it depends on both, with its parts that depend on state_time alone held for every
+    cycle of the tunnel, model/parameters.py), twice when it varies (the formula's values and the checked
     probabilities); the occupancy of the expanded states (now, next, flows);
     each state value (a cost component, the utility) likewise; running sums per expanded state; and, as
     the base case asks for them, the trace on the user's states and the cost, QALYs and life-years at
@@ -66,6 +69,10 @@ def model_bytes(model: DecisionModel, batch: int) -> float:
         entries += len(exprs) + (row.rest is not None)
         # a varying entry: its formula's values and the checked probabilities, both held at once
         entries += sum(2 * x - 1 for e in exprs if (x := _extent(e, timed, by_state_time, n, tunnel)) > 1)
+        # one evaluated a cycle at a time also keeps its parts of state_time alone for the whole tunnel
+        entries += sum(
+            tunnel for e in exprs if tunnel > 1 and e.formula.names & timed and e.formula.names & by_state_time
+        )
     values = 0
     for st in model.states:
         for e in [*st.costs.values(), *([st.utility] if st.utility is not None else [])]:
@@ -105,10 +112,20 @@ def analysis_bytes(model: DecisionModel | None, request: Request, strategies: in
     s, k = request.samples, strategies
     results = FLOAT * s * k * 6  # costs and effects, incremental copies, NMB at one threshold
     draws = FLOAT * s * request.drawn * 2  # chunks and their concatenation
-    evppi = sum(FLOAT * s * (1 + 4 * p + p * (p - 1) // 2) * 3 for p in request.evppi_groups)
+    evppi = sum(_evppi_bytes(s, k, p, request.evppi_method) for p in request.evppi_groups)
     rows = ROW_BYTES * request.thresholds * (2 * k + 3 + len(request.evppi_groups))
     per_sample = CELL_BYTES * s * (1 + 2 * k + request.drawn) if request.per_sample_file else 0
     return engine + results + draws + evppi + rows + per_sample
+
+
+def _evppi_bytes(samples: int, strategies: int, parameters: int, method: str) -> float:
+    """One EVPPI group: the regression's design, or for a Gaussian process (analysis/gp.py) its one n x n
+    matrix at a time (half as much again while it is built and factorised) and every response's posterior
+    draws with the normal deviates behind them."""
+    if method == "gp" or (method == "auto" and parameters > 4):  # voi's rule, analysis/evppi.py
+        n, responses = min(samples, GP_MAX_SAMPLES), 2 * max(strategies - 1, 1)
+        return FLOAT * (1.5 * n * n + responses * GP_REPLICATES * (3 * n + parameters + 1))
+    return FLOAT * samples * (1 + 4 * parameters + parameters * (parameters - 1) // 2) * 3
 
 
 def psa_chunk(model: DecisionModel, budget: int) -> int:

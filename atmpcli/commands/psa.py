@@ -198,6 +198,7 @@ def psa(
                 samples=result.samples,
                 thresholds=len(wtps),
                 evppi_groups=tuple(len(g) for g in groups),
+                evppi_method=evppi_method,
             )
             source: dict[str, Any] = {"results_file": results}
         else:
@@ -215,7 +216,9 @@ def psa(
                     )
                 keep = bool(groups) or out.per_sample is not None
                 if draws is None:  # a draws file is sized by its rows, once read
-                    _check_memory(sc, samples, wtps, groups, bool(groups), out.per_sample is not None, processes)
+                    _check_memory(
+                        sc, samples, wtps, groups, bool(groups), out.per_sample is not None, processes, evppi_method
+                    )
                 start_workers(pool, sc)
                 with _Bar("sampling") as bar:
                     result = _sample(sc, samples, seed, draws, scheduler, keep, bar, pool)
@@ -289,7 +292,14 @@ def _sample(
 
 
 def _check_memory(
-    sc: Any, samples: int, wtps: list[float], groups: list[list[str]], keep: bool, file: bool, processes: int = 1
+    sc: Any,
+    samples: int,
+    wtps: list[float],
+    groups: list[list[str]],
+    keep: bool,
+    file: bool,
+    processes: int = 1,
+    method: str = "auto",
 ) -> None:
     """Refuse, before sampling, a PSA whose estimate exceeds --memory (samples, thresholds, EVPPI, --per-sample);
     each worker process holds a chunk of its own (the chunk does not depend on the workers: the results
@@ -305,6 +315,7 @@ def _check_memory(
         thresholds=len(wtps),
         drawn=drawn,
         evppi_groups=tuple(len(g) for g in groups),
+        evppi_method=method,
         per_sample_file=file,
     )
 

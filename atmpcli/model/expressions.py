@@ -22,7 +22,12 @@ STATE_TIME = "state_time"
 
 
 class Formula(Protocol):
-    """A compiled formula. ``evaluate`` raises :class:`atmpcli.errors.FormulaError` with a readable message."""
+    """A compiled formula. ``evaluate`` raises :class:`atmpcli.errors.FormulaError` with a readable message.
+
+    A formula may also offer ``factored(movable, prefix)`` (the scenario layer's do): the same formula with
+    its largest parts whose names satisfy ``movable`` given new names, and those parts; the engine uses it,
+    when present, to evaluate once what depends on the time in a tunnel state alone (model/parameters.py).
+    """
 
     @property
     def text(self) -> str: ...  # the formula as written, for tables and reports

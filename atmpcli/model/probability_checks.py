@@ -54,14 +54,15 @@ def check_total(
     hint: str = "",
     worst: bool = False,
     cycle: int | None = None,
+    high: float | None = None,
 ) -> float:
     """Probabilities summing to ``total`` (S, T, L): at most 1 before a ``rest`` complement, else 1.
 
     ``subject`` starts the message ("row sick sums", "initial shares sum"); ``hint`` follows "not 1".
     The first offending entry is named, or with ``worst`` the one furthest from the limit. Returns the
-    largest total.
+    largest total (``high``, when the caller has it already).
     """
-    high = float(total.max())
+    high = float(total.max()) if high is None else high
     if before_rest:
         passes = high <= 1 + ROW_TOLERANCE
     else:

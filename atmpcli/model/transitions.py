@@ -55,12 +55,15 @@ def row_values(
     state 1..``reach`` (the sub-states of a tunnel the cohort can be in by then)."""
     tunnel = states[row.source].tunnel
     env = params.context("cycle", tunnel) if cycle is None else params.at_cycle(cycle, tunnel, reach)
-    values: RowValues = {}
-    for j, e in row.probabilities.items():
-        a = params.value(e, env)
-        check_probability(a, e.origin, "transition probability", params.strategy_name, cycle_axis=True, cycle=cycle)
-        values[j] = a
+    values: RowValues = {j: params.value(e, env) for j, e in row.probabilities.items()}
     total = _sum(list(values.values()))
+    high = float(total.max())
+    # entries >= 0 with a total <= 1 are each <= 1 too (a sum of non-negative numbers is at least each of
+    # them, in floating point as well): one pass per entry, and each entry is checked only otherwise
+    if high > 1 or any(not a.min() >= 0 for a in values.values()):
+        for j, e in row.probabilities.items():
+            what = "transition probability"
+            check_probability(values[j], e.origin, what, params.strategy_name, cycle_axis=True, cycle=cycle)
     name = states[row.source].name
     high = check_total(
         total,
@@ -70,6 +73,7 @@ def row_values(
         before_rest=row.rest is not None,
         hint=" (use 'rest' for the complement)",
         cycle=cycle,
+        high=high,
     )
     if row.rest is not None:
         rest = np.subtract(1.0, total, out=total)  # total is a new array: the sum made it

@@ -149,10 +149,44 @@ class Formula:
         """Evaluate with ``env`` mapping every name to a number/array (and table names to callables)."""
         with np.errstate(all="ignore"):
             out = np.asarray(self._fn(env), dtype=float)
-        if not np.all(np.isfinite(out)):
+            # a finite sum means every value is finite (an inf or a nan would carry into it): one pass over
+            # the values; only a sum that overflows or is not finite is looked at value by value
+            finite = math.isfinite(out.sum()) or bool(np.all(np.isfinite(out)))
+        if not finite:
             bad = _first_bad_point(~np.isfinite(out))
             raise FormulaError(f"'{self.shown}' gives a value that is not a finite number", at=bad)
         return out
+
+    def factored(self, movable: Callable[[frozenset[str]], bool], prefix: str) -> tuple[Formula, dict[str, Formula]]:
+        """This formula with each largest part whose names satisfy ``movable`` (a part that is more than a
+        name or a number) replaced by a new name ``prefix``0, 1, ...; returns it and the parts by name.
+
+        The engine evaluates such parts once where they would otherwise be evaluated again and again
+        (the parts of a tunnel row that depend on the time in the state but not on the cycle). Formulas
+        calling tables or survival curves are returned unchanged (their parts need the scenario's tables)."""
+        if self.functions or not self.names:
+            return self, {}
+        parts: dict[str, str] = {}
+
+        def replace(node: ast.expr) -> ast.expr:
+            if not isinstance(node, ast.Name | ast.Constant):
+                names = frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+                names -= {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+                if names and movable(names):
+                    name = f"{prefix}{len(parts)}"
+                    parts[name] = ast.unparse(node)
+                    return ast.Name(name, ast.Load())
+            for field, value in ast.iter_fields(node):
+                if isinstance(value, ast.expr):
+                    setattr(node, field, replace(value))
+                elif isinstance(value, list):
+                    setattr(node, field, [replace(v) if isinstance(v, ast.expr) else v for v in value])
+            return node
+
+        body = replace(self.syntax())
+        if not parts:
+            return self, {}
+        return parse(ast.unparse(body)), {name: parse(text) for name, text in parts.items()}
 
     @property
     def is_constant(self) -> bool:

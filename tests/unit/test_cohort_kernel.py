@@ -108,3 +108,41 @@ def test_a_decision_computes_only_the_cost_and_the_effect():
         assert decision.life_years is None
         assert_allclose(decision.cost, everything.cost, rtol=1e-13)
         assert_allclose(decision.qalys, everything.qalys, rtol=1e-13)
+
+
+def _short_stress(tunnel: int = 12, cycles: int = 30):
+    text = STRESS.read_text().replace("tunnel_cycles: 174", f"tunnel_cycles: {tunnel}")
+    return load_scenario(STRESS, text=text.replace("cycles: 174", f"cycles: {cycles}"))
+
+
+def test_parts_of_state_time_alone_evaluated_once_give_the_same_bits(monkeypatch):
+    """The stress model's death probabilities depend on the cycle (background mortality) and on the time
+    in the state (a Weibull hazard): the hazard is evaluated once for every sub-state, not once per
+    cycle (model/parameters.py), and the results are those of evaluating the formulas as written."""
+    from atmpcli.model.parameters import Parameters
+
+    model = _short_stress()
+    draws = sampler(model).draw(5, 0, 4)
+    factored = [evaluate_strategy(model, s, draws, 4) for s in model.strategies]
+    monkeypatch.setattr(Parameters, "_factor", lambda self, expr: expr.formula)
+    as_written = [evaluate_strategy(model, s, draws, 4) for s in model.strategies]
+    for a, b in zip(factored, as_written, strict=True):
+        assert np.array_equal(a.cost, b.cost) and np.array_equal(a.qalys, b.qalys)
+        assert np.array_equal(a.trace, b.trace)
+
+
+def test_a_part_that_fails_where_the_cohort_never_gets_is_evaluated_as_written():
+    """1 / (20 - state_time) has no value at 20 cycles in the state, which 12 cycles never reach: the
+    part cannot be evaluated for all 30 sub-states at once, so the formula is evaluated cycle by cycle
+    as written, and the results equal those of the same model with 12-cycle tunnels."""
+    hazard = 'p_prog_2l: "1 - exp(-((t1 / scale_prog_2l) ^ shape_prog_2l - (t0 / scale_prog_2l) ^ shape_prog_2l))"'
+    risky = 'p_prog_2l: "min(1, 0.01 / (20 - state_time) + 0 * age)"'
+    models = []
+    for tunnel in (30, 12):
+        text = STRESS.read_text().replace("tunnel_cycles: 174", f"tunnel_cycles: {tunnel}")
+        assert hazard in text
+        models.append(load_scenario(STRESS, text=text.replace("cycles: 174", "cycles: 12").replace(hazard, risky)))
+    wide, narrow = ([evaluate_strategy(m, s) for s in m.strategies] for m in models)
+    for a, b in zip(wide, narrow, strict=True):
+        assert_allclose(a.cost, b.cost, rtol=1e-14)
+        assert_allclose(a.qalys, b.qalys, rtol=1e-14)

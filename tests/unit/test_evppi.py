@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from atmpcli.analysis.evppi import choose_method, evppi, fit_metamodels
+from atmpcli.analysis.evppi import REPLICATES, choose_method, evppi, fit_metamodels
 from atmpcli.analysis.gam import Design, cr_basis, fit_gam, tensor_design
 
 WTP = [2000, 4000, 6000]
@@ -155,3 +155,29 @@ def test_one_strategy_has_no_value_of_information():
     x = np.linspace(0, 1, 50)
     r = evppi(x[:, None], x[:, None], [1.0, 2.0], x, ["x"])
     assert list(r.evppi) == [0.0, 0.0] and np.isnan(r.se).all()
+
+
+def test_gaussian_processes_hold_one_matrix_at_a_time():
+    """Four responses (three strategies against the first) need no more memory than one: each process is
+    fitted and drawn from, then released, and the estimate the engine refuses by (analysis/memory_estimate.py)
+    covers what is held."""
+    import tracemalloc
+
+    from atmpcli.analysis.gp import MAX_SAMPLES
+    from atmpcli.analysis.memory_estimate import GP_MAX_SAMPLES, GP_REPLICATES, _evppi_bytes
+
+    assert (GP_MAX_SAMPLES, GP_REPLICATES) == (MAX_SAMPLES, REPLICATES["gp"])
+    n = 3000
+    c, e, x = synthetic(n)
+    peaks = []
+    for strategies in (2, 3):
+        tracemalloc.start()
+        evppi(c[:, :strategies], e[:, :strategies], WTP, x[:, :2], ["x1", "x2"], method="gp")
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    matrix = 8 * n**2
+    draws = 8 * GP_REPLICATES * (3 * n + 3)  # one response's posterior draws and normal deviates
+    assert 2 * draws < matrix / 2
+    assert peaks[1] - peaks[0] < 2.2 * draws  # two more responses: their draws, not their matrices
+    assert peaks[1] < 1.6 * matrix + 4.4 * draws
+    assert peaks[1] < _evppi_bytes(n, 3, 2, "gp")

@@ -118,3 +118,30 @@ def test_any_text_parses_or_fails_cleanly(text):
         f.evaluate({n: np.asarray(0.5) for n in f.names})
     except FormulaError:
         pass
+
+
+def test_a_sum_that_overflows_is_not_mistaken_for_a_non_finite_value():
+    """The finiteness check reads the sum first: finite values whose sum overflows still pass."""
+    out = parse("x").evaluate({"x": np.array([1e308, 1e308])})
+    assert np.array_equal(out, [1e308, 1e308])
+    with pytest.raises(FormulaError, match="not a finite number"):
+        parse("x * 10").evaluate({"x": np.array([1.0, 1e308])})
+
+
+def test_factored_names_the_largest_movable_parts():
+    """The parts a predicate accepts become new names; evaluating the parts and then the rest gives the
+    same numbers as the formula as written."""
+    f = parse("1 - (1 - p_bg) * exp(-((t1 / s) ^ k - (t0 / s) ^ k))")
+    rest, parts = f.factored(lambda names: not names & {"p_bg"}, "part")
+    assert list(parts) == ["part0"] and parts["part0"].names == {"t1", "t0", "s", "k"}
+    assert rest.names == {"p_bg", "part0"}
+    env = {"p_bg": np.array([[[0.01]], [[0.02]]]), "t1": np.arange(1.0, 4.0), "t0": np.arange(3.0), "s": 1.5}
+    env["k"] = np.array([[[1.2]], [[0.9]]])
+    expected = f.evaluate(env)
+    assert np.array_equal(rest.evaluate({**env, "part0": parts["part0"].evaluate(env)}), expected)
+
+
+def test_factored_leaves_names_numbers_and_table_calls_alone():
+    assert parse("a * b").factored(lambda names: names == {"b"}, "p")[1] == {}  # a name is already a name
+    table = parse("life(age) * (x + 1)", frozenset({"life"}))
+    assert table.factored(lambda names: True, "p") == (table, {})

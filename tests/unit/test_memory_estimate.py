@@ -106,3 +106,14 @@ def test_the_api_sizes_a_psa_too():
         atmpcli.load("sick_sicker").psa(samples=100_000_000)
     with pytest.raises(ScenarioError, match="--memory is 1 MiB"):
         atmpcli.load("sick_sicker", memory=MIB).psa(samples=20_000)  # the results alone: 3.7 MiB
+
+
+def test_a_gaussian_process_evppi_counts_its_matrix():
+    """EVPPI by Gaussian process (analysis/gp.py) holds one n x n matrix, n = min(samples, 5,000), half as
+    much again while it is factorised, and 200 posterior draws per response with their normal deviates:
+    at 10,000 samples and 4 strategies (6 responses) 8 x (1.5 x 5,000^2 + 6 x 200 x 15,003) bytes."""
+    gam = analysis_bytes(None, Request(samples=10_000, evppi_groups=(2,), evppi_method="gam"), 4)
+    gp = analysis_bytes(None, Request(samples=10_000, evppi_groups=(2,), evppi_method="gp"), 4)
+    assert gp - gam == pytest.approx(8 * (1.5 * 5000**2 + 6 * 200 * 15_003) - 8 * 10_000 * (1 + 8 + 1) * 3)
+    auto = [analysis_bytes(None, Request(samples=10_000, evppi_groups=(p,)), 4) for p in (4, 5)]
+    assert auto[1] - auto[0] > 400e6  # voi's rule: gam up to 4 parameters, gp beyond
