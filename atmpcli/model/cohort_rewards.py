@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from atmpcli.model.cohort import Occupancy, Pair
-from atmpcli.model.cycle_correction_and_discounting import reward_weights
+from atmpcli.model.cycle_correction_and_discounting import weights_by_rate
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.expressions import Expression
 from atmpcli.model.outputs import Outputs, Totals
@@ -65,7 +65,7 @@ class Term:
     state: int = -1
     reward: int = -1
     per_point: bool = False  # multiplied by the occupancy (flow) at each time point
-    rates: dict[bool, float] = field(default_factory=dict)  # undiscounted? -> discount rate of its weights
+    rates: dict[bool, float | str] = field(default_factory=dict)  # undiscounted? -> key of its weights
 
 
 class Rewards:
@@ -76,16 +76,13 @@ class Rewards:
         self.totals, self.pairs, self.states = totals, pairs, len(model.states)
         out = totals.outputs
         self.terms = _state_terms(model, params, totals) + _flow_terms(model, params, totals)
-        self.weights: dict[float, np.ndarray] = {}
+        rates = {"costs": params.discount_rate("costs"), "effects": params.discount_rate("effects"), "none": 0.0}
+        keys, self.weights = weights_by_rate(s.method, n, s.cycle_length, s.discount_timing, rates)
         for t in self.terms:
             cost = t.quantity.startswith("cost:")
-            t.rates = {False: s.discount.costs if cost else s.discount.effects} | (
-                {True: 0.0} if out.undiscounted else {}
-            )
+            t.rates = {False: keys["costs" if cost else "effects"]} | ({True: keys["none"]} if out.undiscounted else {})
             t.per_point = t.per_point or _kind(t) in self._point_kinds(out)
-            for r in t.rates.values():
-                self.weights.setdefault(r, reward_weights(s.method, n, r, s.cycle_length, s.discount_timing))
-        self.none = reward_weights(s.method, n, 0.0, s.cycle_length, s.discount_timing)
+        self.none = self.weights[keys["none"]]
         self.weighted: dict[tuple, np.ndarray] = {}  # occupancy (or flow) summed with weights, per (where, rate)
         # undiscounted amounts per time point, by kind (cost, qalys, life_years), as requested
         self.points = {kind: np.zeros((n + 1, totals.samples)) for kind in self._point_kinds(out)}
@@ -120,7 +117,9 @@ class Rewards:
             return ("ordinary", rate)
         return ("sub" if t.value.by_sub_state else "state", t.state, rate)  # type: ignore[union-attr]
 
-    def _weigh(self, key: tuple, w: float, t: Term, occ: Occupancy, flows: dict[Pair, np.ndarray] | None) -> None:
+    def _weigh(
+        self, key: tuple, w: float | np.ndarray, t: Term, occ: Occupancy, flows: dict[Pair, np.ndarray] | None
+    ) -> None:
         """Add the weighted occupancy (or flow) of one time point to its running sum."""
         kind = key[0]
         if kind == "flow":
@@ -132,8 +131,8 @@ class Rewards:
             width = (occ.sizes[t.state],) if kind == "sub" else ()
             self.weighted[key] = np.zeros((*shape, self.totals.samples, *width), order="F" if width else "C")
         acc = self.weighted[key]
-        if kind == "sub":
-            acc[:, : x.shape[1]] += w * x
+        if kind == "sub":  # (S, cycles in state); a weight per sample (S,) goes down the sample axis
+            acc[:, : x.shape[1]] += (w[:, None] if np.ndim(w) else w) * x
         else:
             acc += w * x
 
