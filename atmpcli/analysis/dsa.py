@@ -23,7 +23,7 @@ from atmpcli.errors import AtmpError, ModelError
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.evaluate import evaluate_strategy
 from atmpcli.model.outputs import Outputs
-from atmpcli.model.parameters import base_values
+from atmpcli.model.parameters import Parameters, base_values
 
 OUTCOMES = ("inc_nmb", "icer", "inc_cost", "inc_effect")
 
@@ -36,7 +36,8 @@ class Outcomes:
     costs: np.ndarray
     effects: np.ndarray
 
-    def measure(self, outcome: str, strategy: int, comparator: int, wtp: float) -> np.ndarray:
+    def measure(self, outcome: str, strategy: int, comparator: int, wtp: float | np.ndarray) -> np.ndarray:
+        """``outcome`` per setting; ``wtp`` one threshold, or one per setting (a threshold parameter varied)."""
         dc = self.costs[:, strategy] - self.costs[:, comparator]
         de = self.effects[:, strategy] - self.effects[:, comparator]
         if outcome == "inc_cost":
@@ -48,8 +49,8 @@ class Outcomes:
                 return np.where(de != 0, dc / np.where(de != 0, de, 1), np.nan)
         return wtp * de - dc
 
-    def optimal(self, wtp: float) -> list[str]:
-        best = np.argmax(wtp * self.effects - self.costs, axis=1)
+    def optimal(self, wtp: float | np.ndarray) -> list[str]:
+        best = np.argmax(np.reshape(wtp, (-1, 1)) * self.effects - self.costs, axis=1)
         return [self.strategies[int(i)] for i in best]
 
 
@@ -219,9 +220,23 @@ class OneWay(Result):
         return {"optimal_base": self.optimal_base, "rows": records(self.tornado)}
 
 
+def thresholds(sc: DecisionModel, values: dict[str, np.ndarray], wtp: float | None) -> float | np.ndarray:
+    """The threshold of each setting: ``wtp`` when given; else the scenario's first, evaluated per setting
+    when it is written as a formula (settings.wtp: [k], a parameter the analysis may vary)."""
+    formula = sc.settings.wtp_formulas[0] if sc.settings.wtp_formulas else None
+    if wtp is not None or formula is None:
+        return default_wtp(sc) if wtp is None else wtp
+    n = len(next(iter(values.values())))
+    try:
+        return Parameters(sc, None, values, n).at_start(formula).copy()
+    except ModelError as error:
+        raise sc.located(error) from None
+
+
 def one_way(
-    sc: DecisionModel, rngs: list[Range], *, outcome: str, strategy: str, comparator: str, wtp: float
+    sc: DecisionModel, rngs: list[Range], *, outcome: str, strategy: str, comparator: str, wtp: float | None
 ) -> OneWay:
+    """``wtp`` None: the scenario's first threshold, varied with the parameters it is written in."""
     names = [r.parameter for r in rngs]
     values = inputs(sc)
     n = 2 * len(rngs) + 1  # the last sample is the base case
@@ -231,15 +246,16 @@ def one_way(
         settings[r.parameter][2 * i + 1] = r.high
     out = evaluate_settings(sc, settings)
     s, c = out.strategies.index(strategy), out.strategies.index(comparator)
-    m = out.measure(outcome, s, c, wtp)
-    best = out.optimal(wtp)
+    k = thresholds(sc, settings, wtp)
+    m = out.measure(outcome, s, c, k)
+    best = out.optimal(k)
     return OneWay(
         **context(sc),
         ranges=rngs,
         outcome=outcome,
         strategy=strategy,
         comparator=comparator,
-        wtp=wtp,
+        wtp=default_wtp(sc) if wtp is None else wtp,  # the base case's threshold
         base_value=float(m[-1]),
         low_values=m[0:-1:2],
         high_values=m[1:-1:2],
@@ -293,15 +309,25 @@ class TwoWay(Result):
 
 
 def two_way(
-    sc: DecisionModel, a: Range, b: Range, steps: int, *, outcome: str, strategy: str, comparator: str, wtp: float
+    sc: DecisionModel,
+    a: Range,
+    b: Range,
+    steps: int,
+    *,
+    outcome: str,
+    strategy: str,
+    comparator: str,
+    wtp: float | None,
 ) -> TwoWay:
     av = np.linspace(a.low, a.high, steps)
     bv = np.linspace(b.low, b.high, steps)
     grid_a, grid_b = np.meshgrid(av, bv, indexing="ij")
-    out = evaluate_settings(sc, {a.parameter: grid_a.ravel(), b.parameter: grid_b.ravel()})
+    settings = {a.parameter: grid_a.ravel(), b.parameter: grid_b.ravel()}
+    out = evaluate_settings(sc, settings)
     s, c = out.strategies.index(strategy), out.strategies.index(comparator)
-    m = out.measure(outcome, s, c, wtp).reshape(steps, steps)
-    best = np.array(out.optimal(wtp), dtype=object).reshape(steps, steps)
+    k = thresholds(sc, settings, wtp)
+    m = out.measure(outcome, s, c, k).reshape(steps, steps)
+    best = np.array(out.optimal(k), dtype=object).reshape(steps, steps)
     return TwoWay(
         **context(sc),
         a=a,
@@ -313,7 +339,7 @@ def two_way(
         outcome=outcome,
         strategy=strategy,
         comparator=comparator,
-        wtp=wtp,
+        wtp=default_wtp(sc) if wtp is None else wtp,  # the base case's threshold
     )
 
 
@@ -348,8 +374,7 @@ def sensitivity(
     chosen = strategy or default_strategy(sc)
     if chosen not in [s.name for s in sc.strategies] or chosen == sc.comparator:
         raise sc.located(ModelError(f"'{chosen}' is not a strategy other than the comparator", ("strategies",)))
-    w = default_wtp(sc) if wtp is None else wtp
-    common = {"outcome": outcome, "strategy": chosen, "comparator": sc.comparator, "wtp": w}
+    common = {"outcome": outcome, "strategy": chosen, "comparator": sc.comparator, "wtp": wtp}
     if two_way_parameters:
         a, b = ranges(sc, list(two_way_parameters), percent)
         return two_way(sc, a, b, steps, **common)

@@ -178,6 +178,22 @@ class ChunkTask:
         return costs, effects, ({n: np.asarray(v, dtype=float) for n, v in draws.items()} if self.keep_draws else {})
 
 
+LARGEST = 1e150  # squares (for the SDs) and sums over samples of larger totals overflow floating point
+
+
+def _check_summable(sc: DecisionModel, costs: np.ndarray, effects: np.ndarray) -> None:
+    """Totals the summary can add up and square: an error naming the first sample beyond that, not inf."""
+    for what, x in (("cost", costs), ("effect", effects)):
+        bad = ~(np.abs(x) < LARGEST)
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            message = (
+                f"the total {what} of strategy {sc.strategies[j].name} is {x[i, j]:.3g} in sample {i + 1}: "
+                f"beyond {LARGEST:g}, too large to summarise (check the scale of the inputs)"
+            )
+            raise sc.located(ModelError(message, ()))
+
+
 def _evaluate_in_chunks(
     sc: DecisionModel,
     samples: int,
@@ -210,6 +226,7 @@ def _evaluate_in_chunks(
 
         with local_workers(workers) as pool:
             pool.run(sc, task, len(task.chunks), store)
+    _check_summable(sc, costs, effects)
     names = [s.name for s in sc.strategies]
     order = sorted(kept)
     draws_kept = {n: np.concatenate([kept[i][n] for i in order]) for n in kept[order[0]]} if keep_draws else {}

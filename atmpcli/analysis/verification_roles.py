@@ -116,6 +116,7 @@ def inputs_moving_only(model: DecisionModel, role: str, candidates: dict[str, fl
 
 def mortality_inputs(model: DecisionModel, candidates: dict[str, float]) -> list[str]:
     """The ``candidates`` that reach only transition probabilities out of alive states, one at least into
-    a dead state."""
+    a dead state. Shares of a Dirichlet group are left out: raised alone, their row no longer sums to 1."""
     r = roles(model)
-    return [n for n in candidates if DEATH in r.get(n, set()) and r[n] <= {DEATH, TRANSITION}]
+    shares = {n for g in model.dirichlet for n in g.parameters}
+    return [n for n in candidates if DEATH in r.get(n, set()) and r[n] <= {DEATH, TRANSITION} and n not in shares]

@@ -152,7 +152,7 @@ def report_contents(
             outcome="inc_nmb",
             strategy=one_way_strategy(cmp),
             comparator=sc.comparator,
-            wtp=cmp.wtp[0],
+            wtp=None,  # the scenario's first threshold (cmp.wtp[0]), varied when it is a parameter
         )
     if load_variant is not None and sc.describe().variants:
         from atmpcli.analysis.variants import scenario_analysis

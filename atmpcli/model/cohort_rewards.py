@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from atmpcli.model.cohort import Occupancy, Pair
-from atmpcli.model.cycle_correction_and_discounting import cycle_value_weights, reward_weights
+from atmpcli.model.cycle_correction_and_discounting import cycle_value_weights, weights_by_rate
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.expressions import Expression
 from atmpcli.model.outputs import Outputs, Totals
@@ -73,7 +73,7 @@ class Term:
     reward: int = -1
     per_point: bool = False  # multiplied by the occupancy (flow) at each time point
     per_cycle: bool = False  # a value per cycle that varies in time (state_value_timing: cycle)
-    rates: dict[bool, float] = field(default_factory=dict)  # undiscounted? -> discount rate of its weights
+    rates: dict[bool, float | str] = field(default_factory=dict)  # undiscounted? -> key of its weights
 
 
 class Rewards:
@@ -84,22 +84,20 @@ class Rewards:
         self.totals, self.pairs, self.states = totals, pairs, len(model.states)
         out = totals.outputs
         self.terms = _state_terms(model, params, totals) + _flow_terms(model, params, totals)
-        self.weights: dict[float, np.ndarray] = {}
+        rates = {"costs": params.discount_rate("costs"), "effects": params.discount_rate("effects"), "none": 0.0}
+        keys, self.weights = weights_by_rate(s.method, n, s.cycle_length, s.discount_timing, rates)
         for t in self.terms:
             cost = t.quantity.startswith("cost:")
-            t.rates = {False: s.discount.costs if cost else s.discount.effects} | (
-                {True: 0.0} if out.undiscounted else {}
-            )
+            t.rates = {False: keys["costs" if cost else "effects"]} | ({True: keys["none"]} if out.undiscounted else {})
             t.per_point = t.per_point or _kind(t) in self._point_kinds(out)
-            for r in t.rates.values():
-                self.weights.setdefault(r, reward_weights(s.method, n, r, s.cycle_length, s.discount_timing))
-        self.none = reward_weights(s.method, n, 0.0, s.cycle_length, s.discount_timing)
+        self.none = self.weights[keys["none"]]
         # values per cycle: the occupancy at t counts with own[t] c[t] + next[t] c[t + 1] (heemod's convention)
+        rate_of = {keys[name]: r for name, r in rates.items()}
         self.cycle_weights = {
-            r: cycle_value_weights(s.method, n, r, s.cycle_length, s.discount_timing)
+            key: cycle_value_weights(s.method, n, rate_of[key], s.cycle_length, s.discount_timing)
             for t in self.terms
             if t.per_cycle
-            for r in [*t.rates.values(), 0.0]
+            for key in [*t.rates.values(), keys["none"]]
         }
         self.n = n
         self.weighted: dict[tuple, np.ndarray] = {}  # occupancy (or flow) summed with weights, per (where, rate)
@@ -140,7 +138,7 @@ class Rewards:
             w_own, w_next = self.cycle_weights[rate]
             self.totals.add(t.quantity, w_own[k] * own + w_next[k] * nxt, undiscounted)
         if _kind(t) in self.points and self.none[k] > 0:  # undiscounted, before the counting weight
-            w_own, w_next = self.cycle_weights[0.0]
+            w_own, w_next = self.cycle_weights[0.0]  # keys['none']: rate 0 is keyed 0.0
             self.points[_kind(t)][k] += (w_own[k] * own + w_next[k] * nxt) / self.none[k]
 
     def _key(self, t: Term, occ: Occupancy, rate: float) -> tuple:
@@ -150,7 +148,9 @@ class Rewards:
             return ("ordinary", rate)
         return ("sub" if t.value.by_sub_state else "state", t.state, rate)  # type: ignore[union-attr]
 
-    def _weigh(self, key: tuple, w: float, t: Term, occ: Occupancy, flows: dict[Pair, np.ndarray] | None) -> None:
+    def _weigh(
+        self, key: tuple, w: float | np.ndarray, t: Term, occ: Occupancy, flows: dict[Pair, np.ndarray] | None
+    ) -> None:
         """Add the weighted occupancy (or flow) of one time point to its running sum."""
         kind = key[0]
         if kind == "flow":
@@ -162,8 +162,8 @@ class Rewards:
             width = (occ.sizes[t.state],) if kind == "sub" else ()
             self.weighted[key] = np.zeros((*shape, self.totals.samples, *width), order="F" if width else "C")
         acc = self.weighted[key]
-        if kind == "sub":
-            acc[:, : x.shape[1]] += w * x
+        if kind == "sub":  # (S, cycles in state); a weight per sample (S,) goes down the sample axis
+            acc[:, : x.shape[1]] += (w[:, None] if np.ndim(w) else w) * x
         else:
             acc += w * x
 

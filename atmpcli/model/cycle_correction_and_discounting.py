@@ -39,9 +39,14 @@ def correction_weights(method: str, n: int) -> np.ndarray:
     return w
 
 
-def discount_factors(rate: float, times: np.ndarray) -> np.ndarray:
-    """1 / (1 + rate) ** times, with ``times`` in years."""
-    return np.power(1.0 + rate, -np.asarray(times, dtype=float))
+Rate = float | np.ndarray  # one yearly rate, or one per sample (S,): a discount rate DSA or PSA varies
+
+
+def discount_factors(rate: Rate, times: np.ndarray) -> np.ndarray:
+    """1 / (1 + rate) ** times, with ``times`` in years: (T,), or (T, S) for a rate per sample."""
+    t = np.asarray(times, dtype=float)
+    r = np.asarray(rate, dtype=float)
+    return np.power(1.0 + r, -(t[:, None] if r.ndim else t))
 
 
 def model_years_before(n: int, cycle_length: float) -> np.ndarray:
@@ -52,21 +57,23 @@ def model_years_before(n: int, cycle_length: float) -> np.ndarray:
     return np.maximum(year - 1.0, 0.0)
 
 
-def reward_weights(method: str, n: int, rate: float, cycle_length: float, timing: str = "time") -> np.ndarray:
-    """Combined correction and discount weight for each time point 0..n.
+def reward_weights(method: str, n: int, rate: Rate, cycle_length: float, timing: str = "time") -> np.ndarray:
+    """Combined correction and discount weight for each time point 0..n: (n + 1,), or (n + 1, S) for a
+    rate per sample.
 
     ``timing="time"`` discounts each time point t at t * cycle_length years. ``"year-start"`` discounts
     time point t (the end of cycle t) by the whole years before its model year began, as spreadsheets that
     discount by model year do. ``"cycle-start"`` and ``"cycle-end"`` first form a value per cycle k (from
     m[k-1], m[k] or their mean, by ``method``) and discount it at (k-1) or k cycles, as heemod does.
     """
-    if timing == "time":
-        return correction_weights(method, n) * discount_factors(rate, np.arange(n + 1) * cycle_length)
-    if timing == "year-start":
-        return correction_weights(method, n) * discount_factors(rate, model_years_before(n, cycle_length))
+    per_sample = np.ndim(rate) > 0
+    if timing in ("time", "year-start"):
+        c = correction_weights(method, n)
+        years = np.arange(n + 1) * cycle_length if timing == "time" else model_years_before(n, cycle_length)
+        return (c[:, None] if per_sample else c) * discount_factors(rate, years)
     k = np.arange(1, n + 1)
     d = discount_factors(rate, (k - 1 if timing == "cycle-start" else k) * cycle_length)
-    w = np.zeros(n + 1)
+    w = np.zeros((n + 1, *np.shape(rate)))
     if method == "beginning":
         w[:-1] += d
     elif method == "end":
@@ -86,7 +93,7 @@ CYCLE_VALUE_METHODS = tuple(_CYCLE_SHARES)
 
 
 def cycle_value_weights(
-    method: str, n: int, rate: float, cycle_length: float, timing: str = "time"
+    method: str, n: int, rate: Rate, cycle_length: float, timing: str = "time"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weights for state values given per cycle k = 1..n (heemod's convention) instead of per time point.
 
@@ -100,7 +107,7 @@ def cycle_value_weights(
     if method not in _CYCLE_SHARES:
         raise ValueError(f"values per cycle need method beginning, end or life-table, not {method!r}")
     a, b = _CYCLE_SHARES[method]
-    own, nxt = np.zeros(n + 1), np.zeros(n + 1)
+    own, nxt = np.zeros((n + 1, *np.shape(rate))), np.zeros((n + 1, *np.shape(rate)))  # (n + 1, S) per sample
     if timing in ("cycle-start", "cycle-end"):
         k = np.arange(1, n + 1)
         d = discount_factors(rate, (k - 1 if timing == "cycle-start" else k) * cycle_length)
@@ -110,3 +117,24 @@ def cycle_value_weights(
     d = discount_factors(rate, times)
     own[1:], nxt[:-1] = b * d[1:], a * d[:-1]
     return own, nxt
+
+
+def weights_by_rate(
+    method: str, n: int, cycle_length: float, timing: str, rates: dict[str, Rate]
+) -> tuple[dict[str, float | str], dict[float | str, np.ndarray]]:
+    """The reward weights of each named rate (e.g. costs, effects, none), computed once per distinct rate.
+
+    Returns each name's key and the weights per key. A rate that is one number is keyed by its value, so
+    that costs and effects at the same rate share one weighted sum; a rate per sample by the first name
+    that has the same vector.
+    """
+    keys: dict[str, float | str] = {}
+    vectors: dict[str, np.ndarray] = {}
+    for name, r in rates.items():
+        if np.ndim(r) == 0:
+            keys[name] = float(r)
+            continue
+        keys[name] = next((k for k, v in vectors.items() if np.array_equal(v, r)), name)
+        vectors.setdefault(keys[name], np.asarray(r))  # type: ignore[arg-type]
+    weights = {k: reward_weights(method, n, rates[name], cycle_length, timing) for name, k in keys.items()}
+    return keys, weights

@@ -24,8 +24,18 @@ from atmpcli.model.survival_model import Partition, SurvivalModel
 
 @dataclass(frozen=True)
 class Discount:
-    costs: float = 0.0  # yearly rates
+    """Yearly discount rates. A rate written as a formula (a parameter's name) keeps it in ``*_formula``
+    and its base-case value in ``costs``/``effects``; the engine evaluates the formula per sample, so that
+    DSA and PSA can vary it (Parameters.discount_rate)."""
+
+    costs: float = 0.0
     effects: float = 0.0
+    costs_formula: Expression | None = None
+    effects_formula: Expression | None = None
+
+    @property
+    def formulas(self) -> list[Expression]:
+        return [e for e in (self.costs_formula, self.effects_formula) if e is not None]
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,8 @@ class Settings:
     start_age: float | None = None  # gives formulas `age`
     # the analyses
     effect: str = "qalys"  # the outcome of the incremental analysis: qalys, life_years or responders
-    wtp: list[float] = field(default_factory=list)  # willingness-to-pay thresholds
+    wtp: list[float] = field(default_factory=list)  # willingness-to-pay thresholds (base-case values)
+    wtp_formulas: tuple[Expression | None, ...] = ()  # per threshold: its formula when written as one (DSA)
     cohort_size: float = 1.0
     population: float | None = None  # people the decision affects (population EVPI)
     reference_case: str | None = None  # the jurisdiction whose rates and thresholds were applied

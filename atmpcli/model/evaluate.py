@@ -223,7 +223,7 @@ def _charge_payment_plan(
         )
     except ValueError as exc:
         raise ModelError(str(exc), plan.origin) from None
-    rate = model.settings.discount.costs
+    rate = params.discount_rate("costs")
     for o in (itt, infused):
         paid = flow.scaled(o.metrics.get("charged", np.zeros(S)))
         pv, nominal = paid.present_value(rate), paid.nominal

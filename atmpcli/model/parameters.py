@@ -19,6 +19,7 @@ from atmpcli.errors import FormulaError, ModelError
 from atmpcli.model.decision_model import DecisionModel, Strategy
 from atmpcli.model.expressions import STATE_TIME, TIME_VARIABLES, Expression, as3d
 from atmpcli.model.parameter_graph import ParameterGraph
+from atmpcli.model.probability_checks import check_probability
 
 BASE_CASE = "(base case)"  # the strategy named in errors about parameters without a strategy's overrides
 
@@ -150,6 +151,17 @@ class Parameters:
         if a.shape[1:] != (1, 1):
             raise ModelError("a value at the start of the model cannot vary with state_time", expr.origin)
         return np.broadcast_to(a[:, 0, 0], (self.samples,))
+
+    def discount_rate(self, which: str) -> float | np.ndarray:
+        """The yearly discount rate of ``which`` ("costs" or "effects"): a number, or (S,) when a formula
+        written for it takes different values across the samples (a DSA row or PSA draws on it)."""
+        d = self.model.settings.discount
+        expr = d.costs_formula if which == "costs" else d.effects_formula
+        if expr is None:
+            return float(getattr(d, which))
+        rate = self.at_start(expr)
+        check_probability(rate[:, None, None], expr.origin, "discount rate", self.strategy_name)
+        return float(rate[0]) if np.all(rate == rate[0]) else np.array(rate)
 
     def context(self, kind: str, tunnel: int = 1) -> dict[str, Any]:
         """Names for formulas evaluated at the start, per cycle (``"cycle"``), per time point (``"point"``),

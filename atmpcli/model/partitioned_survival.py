@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from atmpcli.errors import ModelError, Origin
-from atmpcli.model.cycle_correction_and_discounting import reward_weights
+from atmpcli.model.cycle_correction_and_discounting import weights_by_rate
 from atmpcli.model.decision_model import DecisionModel
 from atmpcli.model.outputs import Totals
 from atmpcli.model.parameters import Parameters
@@ -159,9 +159,9 @@ def _add_rewards(
     dt = settings.cycle_length
     scale = dt if settings.state_values_per == "year" else 1.0
     method, timing = settings.method, settings.discount_timing
-    rates = {"cost": settings.discount.costs, "effect": settings.discount.effects}
-    weights = {r: reward_weights(method, n, r, dt, timing) for r in {*rates.values(), 0.0}}
-    roles = {False: None} | ({True: 0.0} if totals.outputs.undiscounted else {})
+    rates = {"cost": params.discount_rate("costs"), "effect": params.discount_rate("effects"), "none": 0.0}
+    keys, weights = weights_by_rate(method, n, dt, timing, rates)
+    roles = {False: None} | ({True: keys["none"]} if totals.outputs.undiscounted else {})
     point = params.context("point")
     points = _point_arrays(totals, S, n)
     for i, share in shares.items():
@@ -175,13 +175,13 @@ def _add_rewards(
         for quantity, value in items:
             kind = "cost" if quantity.startswith("cost:") else "effect"
             for undiscounted, rate in roles.items():
-                r = rates[kind] if rate is None else rate
+                r = keys[kind] if rate is None else rate
                 totals.add(quantity, _weighted(share, value, weights[r], summed, r), undiscounted)
             point_kind = "cost" if kind == "cost" else quantity
             if point_kind in points:
                 points[point_kind] = points[point_kind] + share * value
-    _add_flows(model, params, shares, totals, weights, rates, roles, points)
-    return {k: x * weights[0.0] for k, x in points.items()}  # the counting convention's weights, undiscounted
+    _add_flows(model, params, shares, totals, weights, keys, roles, points)
+    return {k: x * weights[keys["none"]] for k, x in points.items()}  # the counting convention's weights, undiscounted
 
 
 def _point_arrays(totals: Totals, S: int, n: int) -> dict[str, np.ndarray]:
@@ -192,16 +192,22 @@ def _point_arrays(totals: Totals, S: int, n: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _weighted(
-    share: np.ndarray, value: np.ndarray, weights: np.ndarray, summed: dict[float, np.ndarray], rate: float
-) -> np.ndarray:
+def _weighted(share: np.ndarray, value: np.ndarray, weights: np.ndarray, summed: dict, rate: float | str) -> np.ndarray:
     """sum_t share_t value_t weight_t per sample; a value constant in time multiplies the weighted share,
     computed once per rate (``summed``) and shared by every such value of the state."""
     if value.shape[1] > 1:
-        return np.einsum("st,st,t->s", share, np.broadcast_to(value, share.shape), weights)
+        v = np.broadcast_to(value, share.shape)
+        if weights.ndim == 1:
+            return np.einsum("st,st,t->s", share, v, weights)
+        return np.einsum("st,st,ts->s", share, v, weights)
     if rate not in summed:
-        summed[rate] = np.einsum("st,t->s", share, weights)
+        summed[rate] = over_time(share, weights)
     return value[:, 0] * summed[rate]
+
+
+def over_time(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """sum_t x[s, t] weights[t] (or weights[t, s], a discount rate per sample) per sample."""
+    return np.einsum("st,t->s", x, weights) if weights.ndim == 1 else np.einsum("st,ts->s", x, weights)
 
 
 def _add_flows(
@@ -209,9 +215,9 @@ def _add_flows(
     params: Parameters,
     shares: dict[int, np.ndarray],
     totals: Totals,
-    weights: dict[float, np.ndarray],
-    rates: dict[str, float],
-    roles: dict[bool, float | None],
+    weights: dict[float | str, np.ndarray],
+    keys: dict[str, float | str],
+    roles: dict[bool, float | str | None],
     points: dict[str, np.ndarray],
 ) -> None:
     """One-off payoffs on the flow into dead states (the increase of their share in each cycle), also added
@@ -231,8 +237,8 @@ def _add_flows(
             r = flow * _per_cycle(params.value(e, cycle), n)
             kind = "cost" if quantity.startswith("cost:") else "effect"
             for undiscounted, rate in roles.items():
-                w = weights[rate if rate is not None else rates[kind]]
-                totals.add(quantity, np.einsum("st,t->s", r, w), undiscounted)
+                w = weights[rate if rate is not None else keys[kind]]
+                totals.add(quantity, over_time(r, w), undiscounted)
             point_kind = "cost" if kind == "cost" else quantity
             if point_kind in points:
                 points[point_kind] = points[point_kind] + r

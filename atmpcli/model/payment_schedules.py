@@ -20,8 +20,12 @@ class CashFlow:
     def scaled(self, factor: np.ndarray) -> CashFlow:
         return CashFlow(self.times, self.amounts * np.asarray(factor).reshape(-1, 1))
 
-    def present_value(self, rate: float) -> np.ndarray:
+    def present_value(self, rate: float | np.ndarray) -> np.ndarray:
+        """At a yearly rate, or one per sample (S,)."""
         # einsum, not a BLAS product, so that a sample's value does not depend on the samples beside it
+        if np.ndim(rate):
+            factors = np.power(1.0 + np.asarray(rate)[:, None], -self.times)
+            return np.einsum("sk,sk->s", *np.broadcast_arrays(self.amounts, factors))
         return np.einsum("sk,k->s", self.amounts, np.power(1.0 + rate, -self.times))
 
     @property

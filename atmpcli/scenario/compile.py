@@ -19,6 +19,7 @@ from atmpcli.errors import ScenarioError
 from atmpcli.limits import InputLimits
 from atmpcli.scenario import schema as S
 from atmpcli.scenario.compile_cohort import (
+    base_settings,
     compile_initial,
     compile_settings,
     compile_states,
@@ -167,6 +168,9 @@ def compile_scenario(path: Path, doc: YamlDocument, spec: S.ScenarioSpec) -> Sce
     )
     check_effects(c, sc)
     check_graph(c, sc)
+    if c.problems:
+        raise ScenarioError(c.problems)
+    base_settings(c, sc)
     if c.problems:
         raise ScenarioError(c.problems)
     return sc

@@ -3,8 +3,12 @@ settings that run it (cycles, counting method, discounting)."""
 
 from __future__ import annotations
 
+import dataclasses
+
+from atmpcli.errors import ModelError
 from atmpcli.model.cycle_correction_and_discounting import CYCLE_VALUE_METHODS
 from atmpcli.model.decision_model import (
+    DecisionModel,
     Discount,
     Settings,
     Severity,
@@ -16,6 +20,7 @@ from atmpcli.model.decision_model import (
     Tree,
 )
 from atmpcli.model.expressions import Expression
+from atmpcli.model.parameters import Parameters
 from atmpcli.scenario import schema as S
 from atmpcli.scenario.compiled import VALID_NAME
 from atmpcli.scenario.compiler import Compiler
@@ -131,19 +136,66 @@ def compile_settings(c: Compiler, tree: Tree | None, strategies: list[Strategy])
         n_cycles=n or 0,
         cycle_length=st.cycle_length,
         method=st.method,
-        discount=Discount(st.discount.costs, st.discount.effects),
+        discount=_discount(c),
         discount_timing=st.discount_timing,
         state_values_per=st.state_values_per,
         state_value_timing=st.state_value_timing,
         start_age=st.start_age,
         effect=st.effect,
-        wtp=list(st.wtp),
+        wtp=[k if isinstance(k, float) else 0.0 for k in st.wtp],  # formulas: base values in base_settings
+        wtp_formulas=tuple(
+            c.expr(k, ("settings", "wtp", i)) if isinstance(k, str) else None for i, k in enumerate(st.wtp)
+        ),
         cohort_size=st.cohort_size,
         population=st.population,
         reference_case=st.reference_case,
         severity=_severity(c),
         decision_rules=_decision_rules(st.reference_case),
     )
+
+
+def _discount(c: Compiler) -> Discount:
+    """settings.discount: numbers, or formulas (parameters DSA and PSA can vary) whose base-case values
+    are filled in once the parameters are compiled (compile.base_discount)."""
+    d = c.spec.settings.discount
+    rates: dict[str, float] = {}
+    formulas: dict[str, Expression | None] = {}
+    for which in ("costs", "effects"):
+        raw = getattr(d, which)
+        rates[which] = raw if isinstance(raw, float) else 0.0
+        formulas[which] = c.expr(raw, ("settings", "discount", which)) if isinstance(raw, str) else None
+    return Discount(rates["costs"], rates["effects"], formulas["costs"], formulas["effects"])
+
+
+def base_settings(c: Compiler, model: DecisionModel) -> None:
+    """Fill in the base-case values of discount rates and thresholds written as formulas (parameters that
+    DSA and PSA can vary); they must not vary in time."""
+    st = model.settings
+    d = st.discount
+    if not d.formulas and not any(st.wtp_formulas):
+        return
+    try:
+        params = Parameters(model, None, None, 1)
+        rates = {}
+        for which, e in (("costs", d.costs_formula), ("effects", d.effects_formula)):
+            if e is not None and _timeless(c, params, e, "a discount rate is one yearly rate"):
+                rates[which] = float(params.discount_rate(which))
+        wtp = list(st.wtp)
+        for i, e in enumerate(st.wtp_formulas):
+            if e is not None and _timeless(c, params, e, "a threshold is one amount"):
+                wtp[i] = float(params.at_start(e)[0])
+                if not wtp[i] > 0:
+                    c.fail(e.origin, f"the threshold is {wtp[i]:g} in the base case; it must be positive")
+    except ModelError as error:
+        raise model.located(error) from None
+    model.settings = dataclasses.replace(st, discount=dataclasses.replace(d, **rates), wtp=wtp)
+
+
+def _timeless(c: Compiler, params: Parameters, e: Expression, what: str) -> bool:
+    if any(params.varies(e)):
+        c.fail(e.origin, f"{what} for the whole horizon: it cannot vary with cycle, time, age or state_time")
+        return False
+    return True
 
 
 def _decision_rules(reference_case: str | None) -> tuple[str, ...]:

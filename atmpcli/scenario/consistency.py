@@ -91,4 +91,6 @@ def all_expressions(model: DecisionModel) -> list[Expression]:
         out.extend(u.given.values())
     for low, high in model.ranges.values():
         out.extend(e for e in (low, high) if e)
+    out.extend(model.settings.discount.formulas)
+    out.extend(e for e in model.settings.wtp_formulas if e is not None)
     return out

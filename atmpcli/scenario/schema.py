@@ -140,15 +140,31 @@ class TableSpec(Strict):
     after_last: Literal["warn", "carry"] = "warn"  # look-ups past the last row: warn, or carry it forward quietly
 
 
+def _rate(value: Any) -> float | str:
+    # a yearly rate in [0, 1], or a formula (a parameter's name) that DSA and PSA can vary
+    rate = _expr(value)
+    if isinstance(rate, float) and not 0 <= rate <= 1:
+        raise ValueError("a discount rate is between 0 and 1 (0.035 for 3.5 %)")
+    return rate
+
+
+def _threshold(value: Any) -> float | str:
+    # a positive amount per unit of effect, or a formula (a parameter's name) that DSA can vary
+    k = _expr(value)
+    if isinstance(k, float) and not k > 0:
+        raise ValueError("a willingness-to-pay threshold is a positive amount per unit of effect")
+    return k
+
+
 class DiscountSpec(Strict):
-    costs: Annotated[float, Field(ge=0, le=1)] = 0.0
-    effects: Annotated[float, Field(ge=0, le=1)] = 0.0
+    costs: Annotated[float | str, PlainValidator(_rate)] = 0.0
+    effects: Annotated[float | str, PlainValidator(_rate)] = 0.0
 
     @model_validator(mode="before")
     @classmethod
     def _one_rate(cls, data: Any) -> Any:
-        # `discount: 0.03` applies one rate to costs and effects
-        if isinstance(data, int | float) and not isinstance(data, bool):
+        # `discount: 0.03` (or `discount: dr`) applies one rate to costs and effects
+        if isinstance(data, int | float | str) and not isinstance(data, bool):
             return {"costs": data, "effects": data}
         return data
 
@@ -177,7 +193,7 @@ class Settings(Strict):
     start_age: Annotated[float, Field(ge=0)] | None = None
     cohort_size: Annotated[float, Field(gt=0)] = 1.0
     effect: Literal["qalys", "life_years", "responders"] = "qalys"
-    wtp: list[Annotated[float, Field(gt=0)]] = []
+    wtp: list[Annotated[float | str, PlainValidator(_threshold)]] = []
     population: Annotated[float, Field(gt=0)] | None = None  # people the decision affects, for population EVPI
     severity: SeveritySpec | None = None  # the patients' sex mix and norms, for the QALY shortfall
     utility_range: Annotated[list[float], Field(min_length=2, max_length=2)] = [-1.0, 1.0]  # scenario/sanity.py

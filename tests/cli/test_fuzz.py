@@ -10,6 +10,7 @@ of new ones (ATMPCLI_FUZZ_EXAMPLES).
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -129,6 +130,8 @@ def test_mutated_scenarios_succeed_or_say_what_is_wrong(content: bytes, command:
         warnings.simplefilter("error", UserWarning)
         path = Path(folder) / "mutated.yaml"
         path.write_bytes(content)
+        for data in SCENARIOS.glob("*.csv"):  # the data files the bundled scenarios read, beside them
+            shutil.copy(data, folder)
         result = CliRunner().invoke(app, [command[0], str(path), *command[1:]])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code in (0, 1, 2)
