@@ -128,3 +128,14 @@ def test_needs_a_method_counting_cycle_starts_and_ends(write_scenario):
     )
     with pytest.raises(ScenarioError, match="need method beginning, end or life-table, not 'simpson'"):
         load_scenario(write_scenario(text))
+
+
+@pytest.mark.parametrize("timing", ["time", "year-start", "cycle-start", "cycle-end"])
+def test_per_cycle_weights_with_a_rate_per_sample_are_the_scalar_weights_side_by_side(timing):
+    # a discount rate drawn per sample (settings.discount as a parameter) gives each sample its own column
+    rates = np.array([0.0, 0.015, 0.035, 0.06])
+    own, nxt = cycle_value_weights("life-table", 7, rates, 0.5, timing)
+    for j, r in enumerate(rates):
+        o, x = cycle_value_weights("life-table", 7, float(r), 0.5, timing)
+        np.testing.assert_array_equal(own[:, j], o)
+        np.testing.assert_array_equal(nxt[:, j], x)
