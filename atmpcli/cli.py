@@ -11,6 +11,7 @@ import typer
 # isort: off
 from atmpcli.commands import scenarios, compare, report, workbook, psa, evsi  # noqa: F401
 from atmpcli.commands import sensitivity, variants, shortfall, survival, verify  # noqa: F401
+from atmpcli.commands import equity  # noqa: F401
 
 # isort: on
 from atmpcli.commands.common import app
