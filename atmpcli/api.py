@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from atmpcli.analysis.budget import BudgetImpact
     from atmpcli.analysis.compare import Comparison
+    from atmpcli.analysis.dcea import DistributionalCEA
     from atmpcli.analysis.dominance_and_icers import IncrementalTable
     from atmpcli.analysis.dsa import OneWay, TwoWay
     from atmpcli.analysis.evsi import EVSIResult
@@ -240,6 +241,10 @@ class Results:
 
         return verify(self.scenario)
 
+    def equity(self, atkinson: float | None = None, kolm: float | None = None) -> DistributionalCEA:
+        """``atmpcli equity``: the distributional CEA of the scenario's `equity:` block."""
+        return equity_of(self.scenario, atkinson, kolm)
+
 
 class Model:
     """A loaded scenario; every method returns a pandas DataFrame with the CLI's CSV columns."""
@@ -412,6 +417,14 @@ class Model:
         """``atmpcli verify``: the TECH-VER black-box tests, one row per test and strategy (``status`` fail/pass)."""
         return self.results.verify().frame
 
+    def equity(
+        self, atkinson: float | None = None, kolm: float | None = None, by_subgroup: bool = False
+    ) -> pd.DataFrame:
+        """``atmpcli equity``: the distributional CEA, one row per strategy and inequality index (with
+        ``by_subgroup``: ``equity --by-subgroup``, one row per strategy and subgroup)."""
+        result = self.results.equity(atkinson, kolm)
+        return result.subgroups if by_subgroup else result.frame
+
 
 def _compared(scenario: Scenario, wtp: Sequence[float] | None, per: str, stacklevel: int) -> Comparison:
     """The comparison, its survival warnings raised as Python warnings at the caller's ``stacklevel``."""
@@ -454,6 +467,26 @@ def load(
         resolve(str(path)), variant=variant, sets=sets, reference_case=reference_case, limits=limits, strict=strict
     )
     return Model(sc, memory)
+
+
+def equity_of(sc: Scenario, atkinson: float | None = None, kolm: float | None = None) -> DistributionalCEA:
+    """The distributional CEA of a scenario's `equity:` block (ScenarioError without one)."""
+    from atmpcli.analysis.dcea import EquityInputs, Subgroup, dcea
+    from atmpcli.errors import ScenarioError
+
+    spec = sc.spec.equity
+    if spec is None:
+        raise ScenarioError([sc.doc.problem((), "the scenario has no equity section (docs/decision-rules.md)")])
+    patients = spec.patients if spec.patients is not None else sc.settings.population
+    if patients is None:
+        raise ScenarioError([sc.doc.problem(("equity",), "give patients (or settings.population)", key=True)])
+    groups = tuple(
+        Subgroup(name, **(g.model_dump() | {"label": g.label or name})) for name, g in spec.subgroups.items()
+    )
+    a = spec.aversion
+    inputs = EquityInputs(spec.population, patients, spec.opportunity_cost_threshold, spec.rule, groups, a.atkinson,
+                          a.kolm, tuple(spec.sources))  # fmt: skip
+    return dcea(sc, inputs, atkinson, kolm)
 
 
 def budget_impact_of(sc: Scenario, years: int | None = None, discount: float | None = None) -> BudgetImpact:

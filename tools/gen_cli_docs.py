@@ -33,6 +33,7 @@ COMMANDS = [
     "icers",
     "verify",
     "shortfall",
+    "equity",
     "survival reconstruct",
     "survival fit",
 ]

@@ -1,10 +1,11 @@
-"""Distributional cost-effectiveness analysis (DCEA): equally distributed equivalent (EDE) health and
-equity-weighted net health benefit across population subgroups (Asaria, Griffin, Cookson 2016; Cookson
-et al. 2017, 2021).
+"""Distributional cost-effectiveness analysis (DCEA): equally distributed equivalent (EDE) health, equity
+weights and a strategy's effect on the distribution of health over population subgroups (Asaria,
+Griffin, Cookson, Med Decis Making 2016; Love-Koh et al., Value Health 2019; the DCEA handbook, Cookson
+et al. (eds), OUP 2020). Pure numpy: the scenario's `equity:` block is read in analysis/dcea.py.
 
-Health is per person (e.g. quality-adjusted life expectancy) in each subgroup; ``shares`` are the
-subgroups' shares of the population. Sources, aversion values and the opportunity-cost rule are in
-docs/decision-rules.md.
+Health is quality-adjusted life expectancy (QALE) per person in each subgroup of the whole population;
+``shares`` are the subgroups' shares of that population. Formulas, sources and the aversion values are
+in docs/decision-rules.md.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 
 import numpy as np
 
-# Median aversion of the English public (Robson et al., Health Econ 2017;26:1328-1334).
+# Median aversion of the English public (Robson M, Asaria M, Cookson R, Tsuchiya A, Ali S. Health Econ
+# 2017;26(10):1328-1334), as printed; the authors' code (github.com/miqdadasaria) uses 10.946 and 0.152.
 ATKINSON_EPSILON_ENGLAND = 10.95
 KOLM_ALPHA_ENGLAND = 0.15
+INDICES = ("atkinson", "kolm")
 
 
 def _shares(shares: Any, n: int) -> np.ndarray:
@@ -26,12 +29,24 @@ def _shares(shares: Any, n: int) -> np.ndarray:
     return w
 
 
+def _aversion(index: str, aversion: float | None) -> float:
+    if index not in INDICES:
+        raise ValueError(f"unknown inequality index '{index}': use atkinson or kolm")
+    if aversion is not None:
+        return float(aversion)
+    return ATKINSON_EPSILON_ENGLAND if index == "atkinson" else KOLM_ALPHA_ENGLAND
+
+
+def _positive(h: np.ndarray) -> None:
+    if np.any(h <= 0):
+        raise ValueError("the Atkinson EDE needs positive health in every subgroup")
+
+
 def atkinson_ede(health: Any, shares: Any = None, epsilon: float = ATKINSON_EPSILON_ENGLAND) -> float:
     """Atkinson EDE: [sum w_i h_i^(1 - e)]^(1 / (1 - e)); the geometric mean when e = 1. Needs h > 0."""
     h = np.asarray(health, float)
     w = _shares(shares, h.size)
-    if np.any(h <= 0):
-        raise ValueError("the Atkinson EDE needs positive health in every subgroup")
+    _positive(h)
     if epsilon == 1.0:
         return float(np.exp(np.sum(w * np.log(h))))
     # scaled by the maximum so that h^(1 - e) stays in range for large e
@@ -51,104 +66,135 @@ def kolm_ede(health: Any, shares: Any = None, alpha: float = KOLM_ALPHA_ENGLAND)
 
 
 def ede(health: Any, shares: Any = None, index: str = "atkinson", aversion: float | None = None) -> float:
-    if index == "atkinson":
-        return atkinson_ede(health, shares, ATKINSON_EPSILON_ENGLAND if aversion is None else aversion)
+    a = _aversion(index, aversion)
+    return atkinson_ede(health, shares, a) if index == "atkinson" else kolm_ede(health, shares, a)
+
+
+def ede_change(
+    health: Any, change: Any, shares: Any = None, index: str = "atkinson", aversion: float | None = None
+) -> float:
+    """EDE(health + change) - EDE(health), without the cancellation of subtracting two EDEs: a programme
+    changes per-person health by 1e-6 QALYs or less, which a plain difference of numbers near 70 loses.
+
+    Atkinson: EDE_0 ((1 + x)^(1 / (1 - e)) - 1), x = sum a_i ((1 + d_i / h_i)^(1 - e) - 1), a_i the
+    shares of sum w h^(1 - e); Kolm: -(1 / a) ln(1 + sum b_i (exp(-a d_i) - 1)), b_i the shares of
+    sum w exp(-a h). Both through expm1 and log1p."""
+    h, d = np.asarray(health, float), np.asarray(change, float)
+    w = _shares(shares, h.size)
+    a = _aversion(index, aversion)
     if index == "kolm":
-        return kolm_ede(health, shares, KOLM_ALPHA_ENGLAND if aversion is None else aversion)
-    raise ValueError(f"unknown inequality index '{index}': use atkinson or kolm")
+        if a == 0.0:
+            return float(np.sum(w * d))
+        b = w * np.exp(-a * (h - h.min()))
+        return float(-np.log1p(np.sum(b / b.sum() * np.expm1(-a * d))) / a)
+    _positive(h)
+    if np.any(h + d <= 0):
+        raise ValueError("the Atkinson EDE needs positive health in every subgroup after the change")
+    rel = np.log1p(d / h)
+    if a == 1.0:
+        return atkinson_ede(h, w, 1.0) * float(np.expm1(np.sum(w * rel)))
+    weight = w * (h / h.max()) ** (1.0 - a)
+    x = float(np.sum(weight / weight.sum() * np.expm1((1.0 - a) * rel)))
+    return atkinson_ede(h, w, a) * float(np.expm1(np.log1p(x) / (1.0 - a)))
 
 
 def equity_weights(health: Any, shares: Any = None, index: str = "atkinson", aversion: float | None = None) -> Any:
-    """Marginal social value of a unit of health in each subgroup, scaled to a population mean of 1:
-    proportional to h^-e (Atkinson) or exp(-a h) (Kolm)."""
+    """The social value of one QALY to a person in each subgroup, in EDE QALYs of the population: the
+    derivative of population EDE health (N x EDE) with respect to the subgroup's total health,
+    (EDE / h_i)^e (Atkinson) or exp(a (EDE - h_i)) (Kolm). A subgroup at the EDE has weight 1; the ratio of
+    two subgroups' weights is (h_j / h_i)^e or exp(a (h_j - h_i)); sum_i weight_i x QALYs_i is the
+    first-order change in population EDE health."""
     h = np.asarray(health, float)
     w = _shares(shares, h.size)
-    if index == "atkinson":
-        e = ATKINSON_EPSILON_ENGLAND if aversion is None else aversion
-        raw = (h / h.min()) ** -e
-    elif index == "kolm":
-        a = KOLM_ALPHA_ENGLAND if aversion is None else aversion
-        raw = np.exp(-a * (h - h.min()))
-    else:
-        raise ValueError(f"unknown inequality index '{index}': use atkinson or kolm")
-    return raw / np.sum(w * raw)
+    a = _aversion(index, aversion)
+    level = ede(h, w, index, a)
+    return (level / h) ** a if index == "atkinson" else np.exp(a * (level - h))
+
+
+def inequality_index(health: Any, shares: Any = None, index: str = "atkinson", aversion: float | None = None) -> float:
+    """Atkinson's index 1 - EDE / mean (relative, 0 to 1) or Kolm's mean - EDE (absolute, in QALYs)."""
+    h = np.asarray(health, float)
+    w = _shares(shares, h.size)
+    mean, level = float(np.sum(w * h)), ede(h, w, index, aversion)
+    return 1.0 - level / mean if index == "atkinson" else mean - level
 
 
 def opportunity_cost_shares(shares: Any, rule: str = "per_capita", custom: Any = None) -> np.ndarray:
-    """How the health forgone elsewhere (net cost / threshold) falls on the subgroups.
+    """How the health forgone elsewhere (net cost / opportunity-cost threshold) falls on the subgroups.
 
-    ``per_capita``: in proportion to population shares (everyone loses the same); ``custom``: the given
-    shares, e.g. by deprivation fifth from Love-Koh et al. (Med Decis Making 2020), who estimate 26 % of
-    the health effect of an NHS budget change falls on the most deprived fifth and 14 % on the least."""
+    ``per_capita``: in proportion to population shares (everyone loses the same); ``subgroups``: the given
+    shares, e.g. by deprivation fifth from Love-Koh et al. (Med Decis Making 2020;40(2):170-182): 26 %
+    of the health effect of an NHS budget change falls on the most deprived fifth and 14 % on the least."""
     w = _shares(shares, np.asarray(shares).size)
     if rule == "per_capita":
         return w
-    if rule == "custom":
+    if rule == "subgroups":
         return _shares(custom, w.size)
-    raise ValueError(f"unknown opportunity-cost rule '{rule}': use per_capita or custom")
+    raise ValueError(f"unknown opportunity-cost rule '{rule}': use per_capita or subgroups")
 
 
 @dataclass(frozen=True)
 class Distribution:
-    """A strategy's effect on the distribution of health against its comparator (per person)."""
+    """A strategy's effect on the distribution of health in the whole population (aggregate DCEA): its
+    patients' QALYs gained and the QALYs forgone by others, as totals per subgroup."""
 
-    baseline: np.ndarray  # health per person in each subgroup without the decision
-    after: np.ndarray  # with the health gains and the opportunity costs
-    net_health_benefit: np.ndarray  # per person in each subgroup: gain - opportunity cost
-    shares: np.ndarray
-    index: str
-    aversion: float
-    threshold: float
+    population: np.ndarray  # people in each subgroup
+    baseline: np.ndarray  # QALE per person in each subgroup without the decision
+    health_benefit: np.ndarray  # QALYs the strategy's recipients in each subgroup gain (totals)
+    opportunity_cost: np.ndarray  # QALYs forgone elsewhere in each subgroup (totals)
+
+    @property
+    def shares(self) -> np.ndarray:
+        return self.population / self.population.sum()
+
+    @property
+    def net_health_benefit(self) -> np.ndarray:
+        return self.health_benefit - self.opportunity_cost
+
+    @property
+    def change(self) -> np.ndarray:
+        """Change in QALE per person in each subgroup."""
+        return self.net_health_benefit / self.population
+
+    @property
+    def after(self) -> np.ndarray:
+        return self.baseline + self.change
 
     @property
     def total_net_health_benefit(self) -> float:
-        """Efficiency: the population-mean net health benefit (x-axis of the equity-efficiency plane)."""
-        return float(np.sum(self.shares * self.net_health_benefit))
+        """Efficiency: the population's net QALYs (x-axis of the equity-efficiency impact plane)."""
+        return float(self.net_health_benefit.sum())
 
-    @property
-    def ede_change(self) -> float:
-        """Change in EDE health: the equity-weighted net health benefit per person."""
-        return ede(self.after, self.shares, self.index, self.aversion) - ede(
-            self.baseline, self.shares, self.index, self.aversion
-        )
+    def ede_change(self, index: str, aversion: float | None = None) -> float:
+        """Change in EDE health per person."""
+        return ede_change(self.baseline, self.change, self.shares, index, aversion)
 
-    @property
-    def inequality_change(self) -> float:
-        """Change in the gap between mean and EDE health (negative = inequality falls; the equity axis of
-        the equity-efficiency impact plane is its negative, the reduction in inequality)."""
-        return self.total_net_health_benefit - self.ede_change
+    def equity_weighted_net_health_benefit(self, index: str, aversion: float | None = None) -> float:
+        """Change in population EDE health, N x change in EDE: the net QALYs valued with inequality aversion."""
+        return float(self.population.sum()) * self.ede_change(index, aversion)
 
-    @property
-    def equity_weighted_net_health_benefit(self) -> float:
-        """Sum of share x equity weight x net health benefit, the weights taken at baseline health: the
-        first-order (small-change) approximation of ``ede_change``."""
-        weights = equity_weights(self.baseline, self.shares, self.index, self.aversion)
-        return float(np.sum(self.shares * weights * self.net_health_benefit))
+    def equity_impact(self, index: str, aversion: float | None = None) -> float:
+        """Equity-weighted minus unweighted net QALYs: the fall in the population's inequality cost, N x
+        change in (mean - EDE), in QALYs (y-axis of the plane; positive when inequality falls)."""
+        return self.equity_weighted_net_health_benefit(index, aversion) - self.total_net_health_benefit
 
-    @property
-    def equity_weighted_nmb(self) -> float:
-        """Equity-weighted net monetary benefit per person: threshold x the equity-weighted NHB."""
-        return self.threshold * self.equity_weighted_net_health_benefit
+    def weights(self, index: str, aversion: float | None = None) -> np.ndarray:
+        return np.asarray(equity_weights(self.baseline, self.shares, index, aversion))
 
 
 def distribution(
     baseline: Any,
-    shares: Any,
-    health_gain: Any,
+    population: Any,
+    health_benefit: Any,
     net_cost: float,
     threshold: float,
-    opportunity_cost: str = "per_capita",
-    custom_shares: Any = None,
-    index: str = "atkinson",
-    aversion: float | None = None,
+    opportunity_cost_share: Any = None,
 ) -> Distribution:
-    """Net health benefit by subgroup: the strategy's health gain per person in each subgroup minus the
-    health forgone elsewhere, net_cost / threshold per person of the population, spread over the
-    subgroups by ``opportunity_cost`` (per head of each subgroup: oc_share / population share)."""
-    h0 = np.asarray(baseline, float)
-    w = _shares(shares, h0.size)
-    oc = opportunity_cost_shares(w, opportunity_cost, custom_shares)
-    forgone = np.divide(net_cost / threshold * oc, w, out=np.zeros_like(w), where=w > 0)
-    nhb = np.asarray(health_gain, float) - forgone
-    default = ATKINSON_EPSILON_ENGLAND if index == "atkinson" else KOLM_ALPHA_ENGLAND
-    return Distribution(h0, h0 + nhb, nhb, w, index, default if aversion is None else aversion, float(threshold))
+    """The distribution after a decision: ``health_benefit`` (QALYs gained per subgroup, totals) and the
+    health forgone, net_cost / threshold QALYs, spread by ``opportunity_cost_share`` (default: per capita)."""
+    n = np.asarray(population, float)
+    if n.ndim != 1 or np.any(n <= 0):
+        raise ValueError("population sizes must be one positive number per subgroup")
+    oc = n / n.sum() if opportunity_cost_share is None else _shares(opportunity_cost_share, n.size)
+    h0, gain = np.asarray(baseline, float), np.asarray(health_benefit, float)
+    return Distribution(n, h0, gain, oc * net_cost / threshold)

@@ -73,6 +73,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "shortfall",
         "Quality-adjusted life expectancy of the general population and the QALY shortfall of a condition.",
     ),
+    "equity": (
+        "equity",
+        "Distributional CEA: net health benefit by subgroup, EDE health, equity-weighted NMB (docs/decision-rules.md).",
+    ),
     "verify": (
         "verify",
         "Run black-box verification tests on a model (zero mortality, utilities 1, no discounting, identical "

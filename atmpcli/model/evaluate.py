@@ -59,20 +59,35 @@ def evaluate_strategy(
         strategy = model.strategy(strategy)
     if draws:
         samples = max(samples, *(np.size(v) for v in draws.values()))
-    try:
-        params = Parameters(model, strategy, draws, samples)
-        outcome = _evaluate(model, strategy, strategy.tree or model.tree, params, outputs)
-        if strategy.infused_tree is not None:
-            conditions = any(p.terms.type == "outcome_based" or p.terms.rebate_fraction for p in strategy.payments)
-            infused = outputs.with_trace() if conditions else outputs  # the conditions read the trace
-            outcome.infused = _evaluate(model, strategy, strategy.infused_tree, params, infused)
-            for plan in strategy.payments:
-                _charge_payment_plan(model, plan, params, outcome, outcome.infused)
+    try:  # totals that overflow become inf quietly and are then refused by name (_check_finite)
+        with np.errstate(over="ignore", invalid="ignore"):
+            params = Parameters(model, strategy, draws, samples)
+            outcome = _evaluate(model, strategy, strategy.tree or model.tree, params, outputs)
+            if strategy.infused_tree is not None:
+                conditions = any(p.terms.type == "outcome_based" or p.terms.rebate_fraction for p in strategy.payments)
+                infused = outputs.with_trace() if conditions else outputs  # the conditions read the trace
+                outcome.infused = _evaluate(model, strategy, strategy.infused_tree, params, infused)
+                for plan in strategy.payments:
+                    _charge_payment_plan(model, plan, params, outcome, outcome.infused)
+        _check_finite(outcome, samples)
     except ModelError as error:
         if error.sample is not None and first_sample:  # number the sample within the whole run, not the chunk
             error = dataclasses.replace(error, sample=error.sample + first_sample)
         raise model.located(error) from None
     return outcome
+
+
+def _check_finite(outcome: StrategyOutcome, samples: int) -> None:
+    """Totals must be finite numbers: a value near the floating-point limit (about 1.8e308) summed over
+    time overflows to infinity, which no analysis can use."""
+    for what, x in (("cost", outcome.cost), ("QALYs", outcome.qalys), ("life-years", outcome.life_years)):
+        if x is not None and not np.all(np.isfinite(x)):
+            j = int(np.flatnonzero(~np.isfinite(np.broadcast_to(x, (samples,))))[0])
+            raise ModelError(
+                f"the total {what} is not a finite number: the values summed are too large for floating point",
+                strategy=outcome.strategy,
+                sample=j + 1 if samples > 1 else None,
+            )
 
 
 def _evaluate(

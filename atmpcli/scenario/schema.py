@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
 from atmpcli.scenario import schema_survival
+from atmpcli.scenario.schema_equity import EquitySpec
 from atmpcli.scenario.schema_survival import CurveSpec, GeneralPopulationSpec, PartitionSpec
 
 REST = "rest"  # the complement marker in transition rows and tree branches
@@ -477,6 +478,7 @@ class ScenarioSpec(Strict):
     survival: dict[str, CurveSpec] = {}  # survival curves (schema_survival.py)
     general_population: GeneralPopulationSpec | None = None
     partitioned_survival: dict[str, PartitionSpec] = {}
+    equity: EquitySpec | None = None  # distributional CEA (schema_equity.py; atmpcli equity)
 
 
 schema_survival.rebuild({"ParameterSpec": ParameterSpec})

@@ -79,6 +79,8 @@ ANALYSES = {
     "dsa": (["dsa"], lambda m: m.dsa()),
     "variants": (["variants"], lambda m: m.variants()),
     "budget_impact": (["budget-impact"], lambda m: m.budget_impact()),
+    "equity": (["equity"], lambda m: m.equity()),
+    "equity_by_subgroup": (["equity", "--by-subgroup"], lambda m: m.equity(by_subgroup=True)),
 }
 
 

@@ -128,6 +128,9 @@ def test_mutated_scenarios_succeed_or_say_what_is_wrong(content: bytes, command:
         # a warning would be a stray line on stderr in a real run (pytest would swallow it here)
         warnings.simplefilter("error", RuntimeWarning)
         warnings.simplefilter("error", UserWarning)
+        for companion in SCENARIOS.iterdir():  # the files bundled scenarios read: data and base scenarios
+            if companion.suffix in (".csv", ".yaml"):
+                shutil.copy(companion, folder)
         path = Path(folder) / "mutated.yaml"
         path.write_bytes(content)
         for data in SCENARIOS.glob("*.csv"):  # the data files the bundled scenarios read, beside them
@@ -140,7 +143,8 @@ def test_mutated_scenarios_succeed_or_say_what_is_wrong(content: bytes, command:
     lines = [line for line in stderr.splitlines() if not line.startswith("warning: ")]
     if result.exit_code == 1:
         errors = [line for line in lines if line != "1 of 1 file(s) invalid"]
-        assert errors and all(line.startswith(f"error: {path}") for line in errors), stderr
+        # naming the mutated file, or a file it reads (a data file, the scenario it extends)
+        assert errors and all(line.startswith(f"error: {folder}{os.sep}") for line in errors), stderr
     elif result.exit_code == 2:  # a usage line (e.g. a scenario left without distributions is not one)
         assert len(lines) == 1 and lines[0].startswith("error: "), stderr
     else:

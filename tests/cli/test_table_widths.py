@@ -41,6 +41,8 @@ COMMANDS += [
     ["dsa", "sick_sicker", "--two-way", "c_trtB,u_S1", "--steps", "3"],
     ["evsi", "sick_sicker", "--study", "normal:u_S1", "--sd", "0.2", "-n", "100", "--size", "25,100"],
     ["shortfall", "--start-age", "12", "--female", "0.5", "--discount", "0.035", "--qalys", "9.5"],
+    ["equity", "scd_gene_therapy_dcea"],
+    ["equity", "scd_gene_therapy_dcea", "--by-subgroup"],
     ["survival", "fit", str(SURVIVAL / "ovarian.csv"), "--time", "time", "--event", "event"],
 ]
 _captured: dict[str, list] = {}

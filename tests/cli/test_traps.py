@@ -132,3 +132,16 @@ def test_bundled_scenarios_validate_without_warnings(name):
     result = CliRunner().invoke(app, ["validate", str(SCENARIOS / f"{name}.yaml")])
     assert result.exit_code == 0
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("command", ["validate", "compare"])
+def test_totals_that_overflow_floating_point_are_refused_by_name(command, tmp_path: Path):
+    # found by the fuzz test: a cost of 1e308 summed over 20 cycles overflows to inf (an internal error before)
+    text = (SCENARIOS / "hiv_chancellor.yaml").read_text()
+    i = text.index("  c_medical_C:")
+    j = text.index("\n  c_", i + 5)
+    _, result = _run(tmp_path, text[:i] + "  c_medical_C: 1.0e+308" + text[j:], command)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "the total cost is not a finite number: the values summed are too large for floating point" in result.stderr
+    assert "(strategy monotherapy)" in result.stderr and "internal error" not in result.stderr
