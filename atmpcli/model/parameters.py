@@ -11,6 +11,8 @@ over cycles x cycles in state x samples.
 
 from __future__ import annotations
 
+from collections import ChainMap
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -94,15 +96,19 @@ class Parameters:
                 self.base[name] = self.value(formulas[name], self.base)
         self._cache: dict[tuple[str, int], dict[str, Any]] = {}
 
-    def value(self, expr: Expression, env: dict[str, Any]) -> np.ndarray:
+    def value(self, expr: Expression, env: Mapping[str, Any]) -> np.ndarray:
         try:
             return as3d(expr.formula.evaluate(env))
         except FormulaError as exc:
             raise ModelError(str(exc), expr.origin, strategy=self.strategy_name) from None
 
-    def at_start(self, expr: Expression) -> np.ndarray:
-        """A value at the start of the model, as (S,); it must not vary with time or time in state."""
-        a = self.value(expr, self.context("start"))
+    def at_start(self, expr: Expression, path: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+        """A value at the start of the model, as (S,); it must not vary with time or time in state.
+
+        ``path``: a decision tree's path values, names that come before the parameters (model/tree_inputs.py).
+        """
+        env = self.context("start")
+        a = self.value(expr, ChainMap(dict(path), env) if path else env)
         if a.shape[1:] != (1, 1):
             raise ModelError("a value at the start of the model cannot vary with state_time", expr.origin)
         return np.broadcast_to(a[:, 0, 0], (self.samples,))

@@ -48,10 +48,14 @@ class Compiler:
         from atmpcli.scenario.paths import confine
 
         try:
-            return confine(self.doc.limits, self.path.parent, name, what)
+            path = confine(self.doc.limits, self.path.parent, name, what)
         except ValueError as exc:
             self.fail(loc, str(exc))
             return None
+        if not path.exists():  # said here, at the scenario's key, rather than by the reader with the file alone
+            self.fail(loc, f"{what} {path} not found")
+            return None
+        return path
 
     def unknown(self, loc: Loc, name: str, known: list[str], what: str) -> None:
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
