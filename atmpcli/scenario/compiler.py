@@ -39,8 +39,12 @@ class Compiler:
         self.curves: SurvivalModel | None = None  # survival curves, for surv() and event_prob() (compile_survival.py)
 
     def fail(self, loc: Loc, message: str, *, key: bool = False) -> None:
-        """Record a problem at ``loc`` (at its key rather than its value with ``key``)."""
-        self.problems.append(self.doc.problem(loc, message, key=key))
+        """Record a problem at ``loc`` (at its key rather than its value with ``key``). A subtree repeated by
+        a YAML alias is compiled once per use: the same message at the same line and column is said once."""
+        problem = self.doc.problem(loc, message, key=key)
+        where = (problem.line, problem.column, problem.message)
+        if problem.line is None or not any((p.line, p.column, p.message) == where for p in self.problems):
+            self.problems.append(problem)
 
     def data_file(self, name: str, loc: Loc, what: str) -> Path | None:
         """The file ``name`` (a look-up table, patient data, a life table) if the scenario may read it

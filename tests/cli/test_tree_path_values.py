@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from atmpcli.analysis.compare import compare
 from atmpcli.cli import app
 from atmpcli.scenario.compile import load_scenario
+from tests.conftest import ROOT
 
 BASE = """\
 title: Path values
@@ -145,3 +146,14 @@ def test_psa_and_dsa_vary_what_the_path_values_use(tmp_path: Path):
     result = CliRunner().invoke(app, ["dsa", str(path), "--outcome", "inc_effect", "--wtp", "1", "-f", "csv"])
     assert result.exit_code == 0, result.stderr
     assert "f," in result.stdout
+
+
+def test_a_mistake_in_a_subtree_repeated_by_an_alias_is_said_once(tmp_path: Path):
+    text = (ROOT / "scenarios" / "doubilet_hse.yaml").read_text()
+    old = "{name: mild, p: rest, qalys: u_mild * u_seq}"
+    assert old in text
+    path = tmp_path / "d.yaml"
+    path.write_text(text.replace(old, "{name: mild, p: rest, qalys: u_mild * u_seq, set: {zz: 1}}"))
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "path value 'zz' is not used" in errors[0]  # 16 uses of the subtree
