@@ -68,6 +68,11 @@ class Comparison(Result):
         return self.units.effect
 
     @property
+    def counts_life_years(self) -> bool:
+        """False for a decision tree alone without one-off life-years: tables then show no life-years."""
+        return self.has_cohort or bool(self.strategies["life_years"].abs().gt(0).any())
+
+    @property
     def has_pathway(self) -> bool:
         return "infused_fraction" in self._given_attribute("strategies").columns
 

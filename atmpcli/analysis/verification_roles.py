@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from atmpcli.model.decision_model import Branch, DecisionModel, Payoff
+from atmpcli.model.decision_model import Branch, DecisionModel, Payoff, Tree
 from atmpcli.model.expressions import Expression
 
 COST, UTILITY, DEATH, TRANSITION, OTHER = "cost", "utility", "death", "transition", "other"
@@ -50,6 +50,22 @@ def transition_role(model: DecisionModel, source: int, target: int) -> str:
     return TRANSITION if model.states[target].alive else DEATH
 
 
+def _tree(tree: Tree) -> Iterator[tuple[str, Expression]]:
+    """A tree's formulas; those with path values (set:) count as other: their value depends on the path."""
+    found = [*_payoff(tree.payoff), *((OTHER, e) for e in tree.metrics.values()), *_branches(tree.branches)]
+    path = {n for b in _walk(tree.branches) for n in b.values} | set(tree.values)
+    for e in [*tree.values.values(), *(e for b in _walk(tree.branches) for e in b.values.values())]:
+        yield OTHER, e
+    for role, e in found:
+        yield (OTHER if e.formula.names & path else role), e
+
+
+def _walk(branches: list[Branch]) -> Iterator[Branch]:
+    for b in branches:
+        yield b
+        yield from _walk(b.children)
+
+
 def uses(model: DecisionModel) -> Iterator[tuple[str, Expression]]:
     """Every formula of the model outside its parameters, with its role (cost, utility, death, transition
     or other: see :func:`transition_role`)."""
@@ -74,10 +90,7 @@ def uses(model: DecisionModel) -> Iterator[tuple[str, Expression]]:
             yield COST, plan.price
     for tree in [model.tree] + [t for s in model.strategies for t in (s.tree, s.infused_tree)]:
         if tree is not None:
-            yield from _payoff(tree.payoff)
-            for e in tree.metrics.values():
-                yield OTHER, e
-            yield from _branches(tree.branches)
+            yield from _tree(tree)
     for u in model.uncertain.values():
         for e in u.given.values():
             yield OTHER, e

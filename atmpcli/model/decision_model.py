@@ -134,6 +134,9 @@ class Branch:
     origin: Origin
     tags: dict[str, Any] = field(default_factory=dict)  # subgroup, test result, treatment (test-and-treat)
     metrics: dict[str, Expression] = field(default_factory=dict)  # counted as reach x value (accounting)
+    # path values (``set:``): names for the formulas of this branch's payoffs and of the branches below it,
+    # evaluated with the values of the path above (so ``u: u * f`` accumulates); ``p`` sees the path above
+    values: dict[str, Expression] = field(default_factory=dict)
 
 
 def enters_states(branches: list[Branch]) -> bool:
@@ -147,6 +150,7 @@ class Tree:
     branches: list[Branch]
     origin: Origin
     metrics: dict[str, Expression] = field(default_factory=dict)
+    values: dict[str, Expression] = field(default_factory=dict)  # path values for the whole tree
 
     @property
     def enters_states(self) -> bool:

@@ -11,6 +11,8 @@ over cycles x cycles in state x samples.
 
 from __future__ import annotations
 
+from collections import ChainMap
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -96,7 +98,7 @@ class Parameters:
         self._cache: dict[tuple[str, int], dict[str, Any]] = {}
         self._factored: dict[Any, Any] = {}  # formula -> the same with its parts of state_time alone named
 
-    def value(self, expr: Expression, env: dict[str, Any]) -> np.ndarray:
+    def value(self, expr: Expression, env: Mapping[str, Any]) -> np.ndarray:
         if isinstance(env, _OneCycle):
             return self._one_cycle_value(expr, env)
         try:
@@ -145,9 +147,13 @@ class Parameters:
             self.on_state_time.add(name)
         return formula
 
-    def at_start(self, expr: Expression) -> np.ndarray:
-        """A value at the start of the model, as (S,); it must not vary with time or time in state."""
-        a = self.value(expr, self.context("start"))
+    def at_start(self, expr: Expression, path: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+        """A value at the start of the model, as (S,); it must not vary with time or time in state.
+
+        ``path``: a decision tree's path values, names that come before the parameters (model/tree_inputs.py).
+        """
+        env = self.context("start")
+        a = self.value(expr, ChainMap(dict(path), env) if path else env)
         if a.shape[1:] != (1, 1):
             raise ModelError("a value at the start of the model cannot vary with state_time", expr.origin)
         return np.broadcast_to(a[:, 0, 0], (self.samples,))
@@ -214,7 +220,7 @@ class Parameters:
         return env
 
 
-def _when(exc: FormulaError, env: dict[str, Any]) -> str:
+def _when(exc: FormulaError, env: Mapping[str, Any]) -> str:
     """' at cycle 0 (time = 0 years)': the model's clock where a time-dependent formula failed."""
     if "cycle" not in env:
         return ""

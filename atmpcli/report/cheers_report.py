@@ -233,7 +233,8 @@ def _methods(c: ReportContents) -> list[Section]:
         else "the decision tree only (no long-term model)"
     )
     outcomes = f"Outcome of the incremental analysis: {EFFECT_TEXT[st['effect']]}; also reported: costs by "
-    outcomes += "component, QALYs and life-years (discounted and undiscounted)"
+    outcomes += "component, QALYs" + (" and life-years" if c.comparison.counts_life_years else "")
+    outcomes += " (discounted and undiscounted)" if inp.has_cohort else ""
     outcomes += (", responders" if inp.has_response else "") + "."
     structure = (
         f"A cohort state-transition model with the states {', '.join(escape(s) for s in inp.states['state'])}"

@@ -16,6 +16,7 @@ from atmpcli.report.number_formats import (
     amount,
     compact,
     count,
+    effect_amount,
     missing,
     money,
     percent,
@@ -77,7 +78,7 @@ def _results_table(cmp: Comparison, rows: list[dict[str, Any]]) -> Table:
     res.add_column("Strategy", no_wrap=True)
     res.add_column("Label", max_width=28, overflow="fold")
     res.add_column(f"Cost ({u.currency})", justify="right")
-    show_ly = cmp.has_cohort or any(r["life_years"] for r in rows)
+    show_ly = cmp.counts_life_years
     if cmp.has_utilities:
         res.add_column("QALYs", justify="right")
     if show_ly:
@@ -88,9 +89,9 @@ def _results_table(cmp: Comparison, rows: list[dict[str, Any]]) -> Table:
         label = row["label"] + (" (comparator)" if row["comparator"] else "")
         cells = [row["strategy"], label, money(row["cost"])]
         if cmp.has_utilities:
-            cells.append(amount(row["qalys"], 4))
+            cells.append(effect_amount(row["qalys"]))
         if show_ly:
-            cells.append(amount(row["life_years"], 4))
+            cells.append(effect_amount(row["life_years"]))
         if cmp.has_response:
             cells.append(f"{row['responder_fraction']:.1%}")
         res.add_row(*cells)
@@ -167,8 +168,8 @@ def _pathway_table(cmp: Comparison, rows: list[dict[str, Any]]) -> Group:
             f"{r['infused_fraction']:.1%}",
             money(r["cost"]),
             money(r["cost_infused"]),
-            amount(r["qalys"], 4),
-            amount(r["qalys_infused"], 4),
+            effect_amount(r["qalys"]),
+            effect_amount(r["qalys_infused"]),
         )
     parts: list[Any] = [t]
     by_year = cmp.payments_by_year()
@@ -207,9 +208,9 @@ def incremental_table(rows: Sequence[dict[str, Any]], title: str, cost: str = "C
         t.add_row(
             r["strategy"],
             money(r["cost"]),
-            amount(r["effect"], 4),
+            effect_amount(r["effect"]),
             money(r["inc_cost"]),
-            amount(r["inc_effect"], 4),
+            effect_amount(r["inc_effect"]),
             money(r["icer"]),
             STATUS_TEXT[r["status"]],
         )

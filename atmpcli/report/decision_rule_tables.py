@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Group
 from rich.table import Table
 
-from atmpcli.report.number_formats import amount, missing, money, percent
+from atmpcli.report.number_formats import amount, effect_amount, missing, money, percent
 
 if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
     from atmpcli.analysis.weighted_decisions import WeightedDecisions
@@ -95,7 +95,7 @@ def benchmark_table(result: WeightedDecisions) -> Table:
             OFFSETS_TEXT.get(r["offsets"], r["offsets"]),
             "QALY" if r["measure"] == "qaly" else "evLYG",
             money(r["threshold"]),
-            amount(r["inc_effect"], 2),
+            effect_amount(r["inc_effect"], 2),
             money(r["benchmark_price"] if priced else r["benchmark_product_cost"]),
         )
     if result.benchmarks.empty:

@@ -41,6 +41,20 @@ def amount(x: float | None, digits: int = 3) -> str:
     return f"{x:,.{digits}f}"
 
 
+def effect_amount(x: float | None, digits: int = 4) -> str:
+    """A health effect (QALYs, life-years, responders) or an increment of one: ``digits`` decimals, more
+    below 1 so that two significant digits show (0.00012, not 0.0001 or 0.00). Below 1e-9 in size it is
+    rounding noise, shown as 0 (no "-0.0000")."""
+    if missing(x):
+        return "—"
+    assert x is not None
+    if abs(x) < 1e-9:
+        x = 0.0
+    elif abs(x) < 1:
+        digits = max(digits, 1 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{digits}f}"
+
+
 def compact(x: float | None) -> str:
     """Large amounts in millions (12.3 M), smaller ones as money()."""
     if not missing(x) and abs(x) >= 1e6:  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from atmpcli.report.number_formats import (
     STATUS_TEXT,
     amount,
     compact,
+    effect_amount,
     missing,
     money,
     num,
@@ -33,7 +34,7 @@ def results(c: ReportContents) -> list[Section]:
 
 
 def effect(x: Any) -> str:
-    return amount(x, 3)
+    return effect_amount(x, 3)
 
 
 def parameters(c: ReportContents) -> list[str]:
@@ -57,7 +58,7 @@ def parameters(c: ReportContents) -> list[str]:
 def main_results(c: ReportContents) -> list[str]:
     cmp = c.comparison
     cur, u, eff = cmp.units.currency, unit(c), EFFECT_TEXT[cmp.effect_name]
-    with_ly = any(r["life_years"] for r in cmp.rows)  # a decision tree alone counts none
+    with_ly = cmp.counts_life_years
     rows = [
         [
             escape(r["strategy"]),

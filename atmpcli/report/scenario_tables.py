@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 
 from atmpcli.analysis.result import records
-from atmpcli.report.number_formats import EFFECT_TEXT, STATUS_TEXT, amount, compact, missing, money
+from atmpcli.report.number_formats import EFFECT_TEXT, STATUS_TEXT, compact, effect_amount, missing, money
 
 if TYPE_CHECKING:  # annotations only: the renderer module stays cheap to import
     from atmpcli.analysis.budget import BudgetImpact
@@ -86,7 +86,7 @@ def variants_table(result: ScenarioAnalysis) -> Table:
             variant,
             r["strategy"],
             money(r["cost"]),
-            amount(r["effect"], 4),
+            effect_amount(r["effect"]),
             money(r["icer"]),
             STATUS_TEXT[r["status"]],
             optimal,

@@ -14,8 +14,8 @@ from atmpcli.report.number_formats import (
     SOURCE_TEXT,
     STATUS_TEXT,
     UNIT_TEXT,
-    amount,
     currency_or_units,
+    effect_amount,
     money,
     money_with_se,
     num,
@@ -43,8 +43,8 @@ def psa_tables(summary: PSASummary) -> Group:
             name,
             money(summary.cost.mean[k]),
             f"{money(summary.cost.low[k])} – {money(summary.cost.high[k])}",
-            amount(summary.effect.mean[k], 4),
-            f"{amount(summary.effect.low[k], 3)} – {amount(summary.effect.high[k], 3)}",
+            effect_amount(summary.effect.mean[k]),
+            f"{effect_amount(summary.effect.low[k], 3)} – {effect_amount(summary.effect.high[k], 3)}",
             STATUS_TEXT[summary.incremental.status[k]],
         )
     parts: list[Any] = [t, _spread_table(summary, currency, eff)]
@@ -67,7 +67,11 @@ def _spread_table(summary: PSASummary, currency: str, eff: str) -> Table:
     inc = summary.incremental
     for k, s in enumerate(summary.strategies):
         t.add_row(
-            s, money(summary.cost.sd[k]), amount(summary.effect.sd[k], 4), money(inc.icer[k]), inc.reference[k] or ""
+            s,
+            money(summary.cost.sd[k]),
+            effect_amount(summary.effect.sd[k]),
+            money(inc.icer[k]),
+            inc.reference[k] or "",
         )
     return t
 
@@ -119,7 +123,7 @@ def tornado_table(ow: OneWay) -> Table:
     head = (
         f"{ow.title}\n[dim]One-way sensitivity: {what} of {ow.strategy} vs {ow.comparator}"
         + (f" at {ow.wtp:,.0f} {currency} per unit of effect" if ow.outcome == "inc_nmb" else "")
-        + f"; base case {money(ow.base_value)}; largest swing first[/dim]"
+        + f"; base case {_outcome(ow.outcome, ow.base_value)}; largest swing first[/dim]"
     )
     t = Table(
         title=head,
@@ -139,12 +143,17 @@ def tornado_table(ow: OneWay) -> Table:
             num(r["low"]),
             num(r["high"]),
             SOURCE_TEXT[r["range_source"]],
-            money(r["value_low"]),
-            money(r["value_high"]),
-            money(r["swing"]),
+            _outcome(ow.outcome, r["value_low"]),
+            _outcome(ow.outcome, r["value_high"]),
+            _outcome(ow.outcome, r["swing"]),
             f"{r['optimal_low']} / {r['optimal_high']}",
         )
     return t
+
+
+def _outcome(outcome: str, x: float) -> str:
+    """A sensitivity analysis's outcome: an incremental effect as effects are shown, the others as money."""
+    return effect_amount(x) if outcome == "inc_effect" else money(x)
 
 
 def two_way_table(tw: TwoWay) -> Table:
@@ -157,7 +166,9 @@ def two_way_table(tw: TwoWay) -> Table:
     for b in tw.b_values:
         t.add_column(num(b), justify="right")
     for i, a in enumerate(tw.a_values):
-        t.add_row(num(a), *(f"{tw.optimal[i][j]}\n{money(tw.values[i, j])}" for j in range(len(tw.b_values))))
+        t.add_row(
+            num(a), *(f"{tw.optimal[i][j]}\n{_outcome(tw.outcome, tw.values[i, j])}" for j in range(len(tw.b_values)))
+        )
     return t
 
 

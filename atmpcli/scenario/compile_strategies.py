@@ -7,6 +7,7 @@ from typing import Any
 
 from atmpcli.errors import ScenarioError
 from atmpcli.model.decision_model import Branch, PaymentPlan, PaymentTerms, Strategy, Tree
+from atmpcli.model.expressions import Expression
 from atmpcli.scenario import schema as S
 from atmpcli.scenario.compile_cohort import compile_initial
 from atmpcli.scenario.compiler import Compiler
@@ -15,7 +16,19 @@ from atmpcli.scenario.yamlfile import Loc
 
 
 def compile_tree(c: Compiler, spec: S.TreeSpec, loc: Loc) -> Tree:
-    return Tree(c.payoff(spec, loc), _branches(c, spec.branches, (*loc, "branches")), loc)
+    branches = _branches(c, spec.branches, (*loc, "branches"))
+    return Tree(c.payoff(spec, loc), branches, loc, values=_path_values(c, spec.set_, loc))
+
+
+def _path_values(c: Compiler, values: dict[str, float | str], loc: Loc) -> dict[str, Expression]:
+    """A branch's ``set:`` (where they may be used is checked with the whole model, scenario/tree_values.py)."""
+    c.check_names(values, (*loc, "set"), what="path value")
+    out = {}
+    for name, value in values.items():
+        e = c.expr(value, (*loc, "set", name))
+        if e is not None:
+            out[name] = e
+    return out
 
 
 def _branches(c: Compiler, specs: list[S.BranchSpec], loc: Loc) -> list[Branch]:
@@ -32,7 +45,9 @@ def _branches(c: Compiler, specs: list[S.BranchSpec], loc: Loc) -> list[Branch]:
         p = None if is_rest else c.expr(b.p, (*bloc, "p"))
         state = c.state_ref(b.state, (*bloc, "state")) if b.state is not None else None
         children = _branches(c, b.branches, (*bloc, "branches")) if b.branches else []
-        out.append(Branch(b.name, b.label or b.name, p, c.payoff(b, bloc), b.response, state, children, bloc))
+        branch = Branch(b.name, b.label or b.name, p, c.payoff(b, bloc), b.response, state, children, bloc)
+        branch.values = _path_values(c, b.set_, bloc)
+        out.append(branch)
     if rests > 1:
         c.fail(loc, f"more than one branch has p: {S.REST}")
     return out

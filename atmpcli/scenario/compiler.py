@@ -39,8 +39,12 @@ class Compiler:
         self.curves: SurvivalModel | None = None  # survival curves, for surv() and event_prob() (compile_survival.py)
 
     def fail(self, loc: Loc, message: str, *, key: bool = False) -> None:
-        """Record a problem at ``loc`` (at its key rather than its value with ``key``)."""
-        self.problems.append(self.doc.problem(loc, message, key=key))
+        """Record a problem at ``loc`` (at its key rather than its value with ``key``). A subtree repeated by
+        a YAML alias is compiled once per use: the same message at the same line and column is said once."""
+        problem = self.doc.problem(loc, message, key=key)
+        where = (problem.line, problem.column, problem.message)
+        if problem.line is None or not any((p.line, p.column, p.message) == where for p in self.problems):
+            self.problems.append(problem)
 
     def data_file(self, name: str, loc: Loc, what: str) -> Path | None:
         """The file ``name`` (a look-up table, patient data, a life table) if the scenario may read it
@@ -48,10 +52,14 @@ class Compiler:
         from atmpcli.scenario.paths import confine
 
         try:
-            return confine(self.doc.limits, self.path.parent, name, what)
+            path = confine(self.doc.limits, self.path.parent, name, what)
         except ValueError as exc:
             self.fail(loc, str(exc))
             return None
+        if not path.exists():  # said here, at the scenario's key, rather than by the reader with the file alone
+            self.fail(loc, f"{what} {path} not found")
+            return None
+        return path
 
     def unknown(self, loc: Loc, name: str, known: list[str], what: str) -> None:
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)

@@ -3,11 +3,14 @@ formulas, trees that set the start as well as ``initial``, and an effect the sce
 
 from __future__ import annotations
 
+import difflib
+
 from atmpcli.model.decision_model import Branch, DecisionModel, Payoff
 from atmpcli.model.expressions import Expression
 from atmpcli.model.parameter_graph import ParameterGraph
 from atmpcli.scenario.compiled import RESERVED
 from atmpcli.scenario.compiler import Compiler
+from atmpcli.scenario.tree_values import path_scopes, tree_expressions
 
 
 def check_effects(c: Compiler, model: DecisionModel) -> None:
@@ -26,9 +29,15 @@ def check_effects(c: Compiler, model: DecisionModel) -> None:
 def check_graph(c: Compiler, model: DecisionModel) -> None:
     """Unknown names and circular definitions, for the base case and for every strategy."""
     known = set(model.parameters) | RESERVED
+    scopes = path_scopes(c, model)
     for expr in all_expressions(model):
-        for name in sorted(expr.formula.names - known):
-            c.unknown(expr.origin, name, sorted(model.parameters), "parameter")
+        for name in sorted(expr.formula.names - known - scopes.names(expr)):
+            line = c.doc.where(scopes.set_at[name], key=True)[0] if name in scopes.set_at else None
+            why = scopes.misuse(expr, name, line)
+            if why is not None and (name in scopes.set_at or not _close(name, model.parameters)):
+                c.fail(expr.origin, why)
+            else:
+                c.unknown(expr.origin, name, sorted(model.parameters), "parameter")
         if "age" in expr.formula.names and model.settings.start_age is None:
             c.fail(expr.origin, "uses age, so settings.start_age must be given")
     for strategy in model.strategies:
@@ -48,6 +57,11 @@ def check_graph(c: Compiler, model: DecisionModel) -> None:
         if cycle:
             c.fail(graph[cycle[0]].origin, "circular definition: " + " -> ".join(cycle))
             return
+
+
+def _close(name: str, known: dict) -> bool:
+    """Whether ``name`` looks like a misspelt parameter (the unknown-parameter message then suggests it)."""
+    return bool(difflib.get_close_matches(name, list(known), n=1, cutoff=0.6))
 
 
 def all_expressions(model: DecisionModel) -> list[Expression]:
@@ -84,6 +98,7 @@ def all_expressions(model: DecisionModel) -> list[Expression]:
             payoff(t.payoff)
             out.extend(t.metrics.values())
             branches(t.branches)
+            out.extend(tree_expressions(t))
     for s in model.strategies:
         out.extend(s.overrides.values())
         out.extend(p.price for p in s.payments)

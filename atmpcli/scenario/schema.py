@@ -251,6 +251,9 @@ class OneOffSpec(Strict):
     life_years: Expr | None = None
 
 
+PathValues = dict[str, Expr]  # a tree's path values (docs/scenario-format.md#path-values)
+
+
 class BranchSpec(Strict):
     name: str
     p: Expr
@@ -261,6 +264,7 @@ class BranchSpec(Strict):
     response: bool = False
     state: str | None = None
     branches: list[BranchSpec] | None = None
+    set_: PathValues = Field({}, alias="set")  # values for the formulas of this branch and below
 
     @model_validator(mode="after")
     def _leaf_or_node(self) -> BranchSpec:
@@ -276,6 +280,7 @@ class TreeSpec(Strict):
     qalys: Expr | None = None
     life_years: Expr | None = None
     branches: Annotated[list[BranchSpec], Field(min_length=1)]
+    set_: PathValues = Field({}, alias="set")
 
 
 class SubgroupSpec(Strict):

@@ -21,12 +21,22 @@ class ExpressionWriter:
     params: Any = None
     values_written: list[str] = field(default_factory=list)  # "sheet!cell: why"
 
-    def write(self, ws: Any, row: int, col: int, expr: Expression, where: Where, num_format: str | None) -> None:
+    def write(
+        self,
+        ws: Any,
+        row: int,
+        col: int,
+        expr: Expression,
+        where: Where,
+        num_format: str | None,
+        path: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        """``path``: the engine's path values where a tree formula is written, for the value if need be."""
         book = self.plan.book
         try:
             ws.write_formula(row, col, "=" + self.plan.excel(expr, where), book.fmt("text", num_format))
         except Untranslatable as exc:
-            ws.write_number(row, col, self.value(expr, where), book.fmt("value", num_format))
+            ws.write_number(row, col, self.value(expr, where, path), book.fmt("value", num_format))
             why = f"atmpcli's value, not a formula: {exc} ('{expr.formula.text}')"
             ws.write_comment(row, col, why)
             self.values_written.append(f"{where.sheet}!{_ref(row, col)}: {why}")
@@ -39,16 +49,20 @@ class ExpressionWriter:
             self.values_written.append(f"{where.sheet} row {(where.row or 0) + 1}: {exc} ('{expr.formula.text}')")
             return number(self.value(expr, where))
 
-    def value(self, expr: Expression, where: Where) -> float:
+    def value(self, expr: Expression, where: Where, path: dict[str, np.ndarray] | None = None) -> float:
         """The engine's value of ``expr`` at ``where`` (base case)."""
-        if self.params is None:
-            self.params = engine_parameters(self.plan.model, self.plan.strategy)
-        p = self.params
+        p = self.engine()
         if where.kind == START:
-            return float(p.at_start(expr)[0])
+            return float(p.at_start(expr, path)[0])
         a = p.value(expr, p.context(CYCLE if where.kind == CYCLE else POINT, where.state_time))
         t = 0 if a.shape[1] == 1 else (where.t - 1 if where.kind == CYCLE else where.t)
         return float(np.asarray(a)[0, t, -1 if a.shape[2] > 1 else 0])
+
+    def engine(self) -> Any:
+        """The engine's parameters of the strategy (base case), made when first needed."""
+        if self.params is None:
+            self.params = engine_parameters(self.plan.model, self.plan.strategy)
+        return self.params
 
 
 def _ref(row: int, col: int) -> str:

@@ -70,6 +70,7 @@ class StrategyPlan:
     start_cells: dict[str, str] = field(default_factory=dict)  # timed parameter -> its cell at the start
     columns: dict[str, dict[tuple[str, str, int | None], int]] = field(default_factory=dict)  # per cohort sheet
     clocks: dict[str, TimeColumns] = field(default_factory=dict)  # per cohort sheet
+    path_columns: dict[str, dict[str, int]] = field(default_factory=dict)  # tree sheet -> path value -> column
     _translated: dict[tuple[int, str, str, int], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -119,6 +120,8 @@ class StrategyPlan:
             return str(where.state_time)
         if name in TIME_VARIABLES:
             return self._clock(name, where)
+        if name in self.path_columns.get(where.sheet, {}):  # a decision tree's path value, on the row given
+            return f"{col_name(self.path_columns[where.sheet][name])}{ROW}"
         if name in self.timed:
             if where.kind == START:
                 ref = self.start_cells.get(name)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atmpcli.model.decision_model import Branch, Payoff, Tree
+from atmpcli.model.expressions import Expression
+from atmpcli.model.tree_inputs import path_values
 from atmpcli.report.excel_twin.book import DECIMAL, MONEY, PROBABILITY, cell, column_range, quoted
 from atmpcli.report.excel_twin.cells import ExpressionWriter
 from atmpcli.report.excel_twin.plan import START, Where
@@ -37,23 +39,37 @@ class _Node:
     metrics: dict[str, Any]
     branch: Branch | None
     responding: bool
+    values: dict[str, Expression]  # the path values it sets
     siblings: list[int] = field(default_factory=list)
+    path: dict[str, Any] = field(default_factory=dict)  # the engine's path values on this node (base case)
 
 
 def _flatten(tree: Tree) -> list[_Node]:
-    nodes = [_Node("(everyone)", 0, None, tree.payoff, tree.metrics, None, False)]
+    nodes = [_Node("(everyone)", 0, None, tree.payoff, tree.metrics, None, False, tree.values)]
 
     def visit(branches: list[Branch], parent: int, depth: int, responding: bool) -> None:
         ids = []
         for b in branches:
             ids.append(len(nodes))
-            nodes.append(_Node(b.label or b.name, depth, parent, b.payoff, b.metrics, b, responding or b.response))
-            visit(b.children, ids[-1], depth + 1, responding or b.response)
+            responds = responding or b.response
+            nodes.append(_Node(b.label or b.name, depth, parent, b.payoff, b.metrics, b, responds, b.values))
+            visit(b.children, ids[-1], depth + 1, responds)
         for i in ids:
             nodes[i].siblings = [j for j in ids if j != i]
 
     visit(tree.branches, 0, 1, False)
     return nodes
+
+
+def _path_values(nodes: list[_Node], writer: ExpressionWriter) -> list[str]:
+    """The tree's path value names (one column each), with the engine's values on every node."""
+    names = list(dict.fromkeys(n for node in nodes for n in node.values))
+    if names:
+        params = writer.engine()
+        for node in nodes:
+            above = nodes[node.parent].path if node.parent is not None else {}
+            node.path = path_values(node.values, params, above)
+    return names
 
 
 def write_tree(ws: Any, sheet: str, row: int, writer: ExpressionWriter, tree: Tree, title: str) -> TreeCells:
@@ -66,7 +82,11 @@ def write_tree(ws: Any, sheet: str, row: int, writer: ExpressionWriter, tree: Tr
     metrics = [m for m in METRICS if any(m in n.metrics for n in nodes)]
     cols = ["branch", "p", "reach", *(f"cost_{c}" for c in comps), *(["qalys"] if has_q else [])]
     cols += [*(["life_years"] if has_ly else []), "enters state", "responder", *metrics]
+    path_names = _path_values(nodes, writer)
+    summed = cols[3:]
+    cols += [f"{n} (path value)" for n in path_names]
     col = {k: j for j, k in enumerate(cols)}
+    path_cols = {n: col[f"{n} (path value)"] for n in path_names}
     ws.write(row, 0, title, book.fmt("heading"))
     expected, header, first = row + 1, row + 2, row + 3
     last = first + len(nodes) - 1
@@ -74,12 +94,14 @@ def write_tree(ws: Any, sheet: str, row: int, writer: ExpressionWriter, tree: Tr
     for j, k in enumerate(cols):
         ws.write(header, j, k, book.fmt("header"))
     ws.set_row(header, 30)
-    where = Where(sheet, START)
+    writer.plan.path_columns[sheet] = path_cols
     for k, node in enumerate(nodes):
-        _write_node(ws, first, k, node, nodes, col, comps, metrics, writer, where)
+        _write_node(ws, first, k, node, nodes, col, comps, metrics, writer, sheet)
+        _write_path_values(ws, first, k, node, nodes, path_cols, writer, sheet)
+    del writer.plan.path_columns[sheet]
     out = TreeCells(next_row=last + 2)
     reach = column_range(col["reach"], first, last)
-    for key in cols[3:]:
+    for key in summed:
         if key in ("enters state",):
             continue
         fmt = book.fmt("total", MONEY if key.startswith("cost") else DECIMAL)
@@ -109,10 +131,12 @@ def _write_node(
     comps: list[str],
     metrics: list[str],
     writer: ExpressionWriter,
-    where: Where,
+    sheet: str,
 ) -> None:
+    """A node's row; its probability sees the path values on its parent's row, its payoffs those on its own."""
     book, r = writer.plan.book, first + k
     ws.write(r, col["branch"], "    " * node.depth + node.name)
+    where = Where(sheet, START, r)
     b = node.branch
     if b is None:
         ws.write_number(r, col["reach"], 1, book.fmt("text", PROBABILITY))
@@ -122,7 +146,9 @@ def _write_node(
             rest = "1-" + (f"({'+'.join(others)})" if len(others) > 1 else (others[0] if others else "0"))
             ws.write_formula(r, col["p"], f"=MAX(0,MIN(1,{rest}))", book.fmt("text", PROBABILITY))
         else:
-            writer.write(ws, r, col["p"], b.p, where, PROBABILITY)
+            parent_row = first + node.parent  # type: ignore[operator]
+            above = nodes[node.parent].path  # type: ignore[index]
+            writer.write(ws, r, col["p"], b.p, Where(sheet, START, parent_row), PROBABILITY, above)
         parent = cell(first + node.parent, col["reach"], absolute=False)  # type: ignore[operator]
         ws.write_formula(
             r, col["reach"], f"={parent}*{cell(r, col['p'], absolute=False)}", book.fmt("text", PROBABILITY)
@@ -134,11 +160,32 @@ def _write_node(
             ws.write_number(r, col["responder"], 1 if node.responding else 0)
     for c in comps:
         if c in node.payoff.costs:
-            writer.write(ws, r, col[f"cost_{c}"], node.payoff.costs[c], where, MONEY)
+            writer.write(ws, r, col[f"cost_{c}"], node.payoff.costs[c], where, MONEY, node.path)
     for key in ("qalys", "life_years"):
         e = getattr(node.payoff, key)
         if e is not None:
-            writer.write(ws, r, col[key], e, where, DECIMAL)
+            writer.write(ws, r, col[key], e, where, DECIMAL, node.path)
     for m in metrics:
         if m in node.metrics:
-            writer.write(ws, r, col[m], node.metrics[m], where, None)
+            writer.write(ws, r, col[m], node.metrics[m], where, None, node.path)
+
+
+def _write_path_values(
+    ws: Any,
+    first: int,
+    k: int,
+    node: _Node,
+    nodes: list[_Node],
+    columns: dict[str, int],
+    writer: ExpressionWriter,
+    sheet: str,
+) -> None:
+    """A node's path values: its own ``set:`` (a formula on its parent's row), or its parent's cell."""
+    r = first + k
+    parent_row = first + node.parent if node.parent is not None else r  # the root's values see no others
+    above = nodes[node.parent].path if node.parent is not None else {}
+    for name, j in columns.items():
+        if name in node.values:
+            writer.write(ws, r, j, node.values[name], Where(sheet, START, parent_row), DECIMAL, above)
+        elif name in above:
+            ws.write_formula(r, j, f"={cell(parent_row, j, absolute=False)}", writer.plan.book.fmt("text"))
