@@ -228,7 +228,7 @@ def _when(exc: FormulaError, env: Mapping[str, Any]) -> str:
     i = exc.at[0] if exc.at is not None and exc.at[0] is not None else 0
     if (cycle.size > 1 and (exc.at is None or exc.at[0] is None)) or i >= cycle.size:
         return ""  # fails at every time point, or cannot tell where
-    return f" at cycle {cycle[i]:g} (time = {time[i]:g} years)"
+    return f" at cycle {cycle[i]:g} (time = {time[i]:g} year{'' if time[i] == 1 else 's'})"
 
 
 def base_values(model: DecisionModel) -> dict[str, float]:

@@ -41,7 +41,7 @@ ERRORS = {
         "dead: 0.01}",
         "dead: '0.01 / (cycle - 2)'}",
         "14:42: transitions.well.dead: division by zero in '0.01 / (cycle - 2)' (cycle - 2 is 0) "
-        "at cycle 2 (time = 1 years) (strategy usual)",
+        "at cycle 2 (time = 1 year) (strategy usual)",
     ),
 }
 
